@@ -1,0 +1,176 @@
+"""`retail-sync`: run the demo, the Dagster UI, the sandbox generator and simulators."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from retail_sync import __version__
+from retail_sync.errors import RetailSyncError
+from retail_sync.sandbox.world import WorldFormatError
+from retail_sync.settings import HOME_ENV, Paths
+
+PROG = "retail-sync"
+
+# The embedded default instance: SQLite storage inside DAGSTER_HOME, no server needed.
+EMBEDDED_DAGSTER_YAML = """\
+# Written by retail-sync for the embedded default: SQLite storage in this folder.
+# Production uses the repository's dagster.yaml (PostgreSQL); see docs/configuration.md.
+telemetry:
+  enabled: false
+nux:
+  enabled: false
+concurrency:
+  pools:
+    default_limit: 1
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit 2) instead of a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (try '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description=(
+            "Shopify ↔ ERP settlement and reconciliation on Dagster. "
+            f"Data lives under ${HOME_ENV} (default ./.retail_sync)."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    demo = commands.add_parser(
+        "demo",
+        help="generate a sandbox world and run the nightly settlement on it (embedded default)",
+        description="Generate a sandbox world and run the nightly settlement job on the embedded "
+        "default instance (SQLite under the home folder); then open the UI with `retail-sync dev`.",
+    )
+    _add_home_argument(demo)
+    demo.add_argument("--seed", type=int, default=7, help="world seed (default 7)")
+    demo.add_argument("--days", type=_positive_int, default=3, help="business days (default 3)")
+    demo.add_argument(
+        "--orders-per-day", type=_positive_int, default=200, help="orders per shop-day (default 200)"
+    )
+
+    dev = commands.add_parser(
+        "dev",
+        help="open the Dagster UI on the embedded default instance",
+        description="Run `dagster dev` on retail_sync's definitions with the embedded instance.",
+    )
+    _add_home_argument(dev)
+    dev.add_argument("--port", type=int, default=3000, help="UI port (default 3000)")
+
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="generate worlds and serve the local Shopify and NetSuite simulators",
+        description="The sandbox: seeded worlds and faithful local simulators (docs/sandbox.md).",
+    )
+    sandbox_commands = sandbox.add_subparsers(
+        dest="sandbox_command", metavar="SANDBOX_COMMAND", parser_class=_Parser
+    )
+    sandbox_commands.required = True
+    generate = sandbox_commands.add_parser(
+        "generate", help="write a seeded world", description="Write a seeded sandbox world."
+    )
+    from retail_sync.sandbox.generate.command import add_generate_arguments
+
+    add_generate_arguments(generate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        if args.command == "demo":
+            return _run_demo(args)
+        if args.command == "dev":
+            return _run_dev(args)
+        if args.command == "sandbox":
+            return _run_sandbox(args)
+    except (RetailSyncError, WorldFormatError) as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    parser.error(f"unknown command {args.command!r}")
+
+
+def _add_home_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--home",
+        type=Path,
+        default=None,
+        help=f"data folder (default ${HOME_ENV} or ./.retail_sync)",
+    )
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
+def _resolve_paths(home: Path | None) -> Paths:
+    if home is not None:
+        os.environ[HOME_ENV] = str(home.expanduser().absolute())
+    return Paths.from_environment()
+
+
+def prepare_embedded_instance(paths: Paths) -> Path:
+    """Create the embedded DAGSTER_HOME (SQLite) if missing and point DAGSTER_HOME at it."""
+    paths.dagster_home.mkdir(parents=True, exist_ok=True)
+    config = paths.dagster_home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(EMBEDDED_DAGSTER_YAML, encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(paths.dagster_home)
+    return paths.dagster_home
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from retail_sync.demo import run_demo
+
+    paths = _resolve_paths(args.home)
+    prepare_embedded_instance(paths)
+    summary = run_demo(paths, seed=args.seed, days=args.days, orders_per_day=args.orders_per_day)
+    print(summary)
+    return 0
+
+
+def _run_dev(args: argparse.Namespace) -> int:
+    paths = _resolve_paths(args.home)
+    prepare_embedded_instance(paths)
+    command = [
+        sys.executable, "-m", "dagster", "dev",
+        "-m", "retail_sync.definitions",
+        "-p", str(args.port),
+    ]  # fmt: skip
+    os.execv(sys.executable, command)
+
+
+def _run_sandbox(args: argparse.Namespace) -> int:
+    if args.sandbox_command == "generate":
+        from retail_sync.sandbox.generate.command import run_generate
+
+        return run_generate(args)
+    raise RetailSyncError(f"unknown sandbox command {args.sandbox_command!r}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

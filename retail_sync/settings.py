@@ -1,0 +1,37 @@
+"""Where retail_sync keeps its files on this machine, resolved once from the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+HOME_ENV = "RETAIL_SYNC_HOME"
+DEFAULT_HOME = ".retail_sync"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """The embedded default's folders, all under one home (`RETAIL_SYNC_HOME`, default `./.retail_sync`)."""
+
+    home: Path
+
+    @classmethod
+    def from_environment(cls) -> Paths:
+        return cls(Path(os.environ.get(HOME_ENV) or DEFAULT_HOME).expanduser().absolute())
+
+    @property
+    def lake(self) -> Path:
+        return self.home / "lake"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def world(self) -> Path:
+        return self.home / "world"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster_home"

@@ -1,0 +1,80 @@
+"""Shared fixtures: a throwaway PostgreSQL database per test, and the repository's paths."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+TINY_WORLD = Path(__file__).resolve().parent / "sandbox" / "worlds" / "tiny"
+PG_URL_ENV = "RETAIL_SYNC_TEST_PG_URL"
+DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@dataclass(frozen=True)
+class PostgresDatabase:
+    """A freshly created, uniquely named database; dropped when the test ends."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    name: str
+
+    def connect(self):  # type: ignore[no-untyped-def]
+        import psycopg2
+
+        return psycopg2.connect(
+            host=self.host, port=self.port, user=self.user, password=self.password, dbname=self.name
+        )
+
+
+def _server_parameters() -> dict[str, object]:
+    url = urlsplit(os.environ.get(PG_URL_ENV, DEFAULT_PG_URL))
+    return {
+        "host": url.hostname or "127.0.0.1",
+        "port": url.port or 5432,
+        "user": url.username or "postgres",
+        "password": url.password or "",
+        "dbname": url.path.lstrip("/") or "postgres",
+    }
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[PostgresDatabase]:
+    """Create a database on the test server; a missing server fails under CI=true, skips otherwise."""
+    import psycopg2
+
+    parameters = _server_parameters()
+    try:
+        admin = psycopg2.connect(connect_timeout=5, **parameters)  # type: ignore[arg-type]
+    except psycopg2.OperationalError as error:
+        message = (
+            f"PostgreSQL not reachable at {parameters['host']}:{parameters['port']} "
+            f"(set {PG_URL_ENV}): {str(error).strip()}"
+        )
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    admin.autocommit = True
+    name = f"retail_sync_test_{uuid.uuid4().hex[:12]}"
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PostgresDatabase(
+            host=str(parameters["host"]),
+            port=int(parameters["port"]),  # type: ignore[call-overload]
+            user=str(parameters["user"]),
+            password=str(parameters["password"]),
+            name=name,
+        )
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
