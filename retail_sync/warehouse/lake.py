@@ -57,6 +57,10 @@ def write_partition(
     Returns the number of rows written. Identical input gives byte-identical files.
     """
     directory.mkdir(parents=True, exist_ok=True)
+    # A writer killed mid-write leaves its temporary file behind; one writer per partition
+    # (the DuckDB writer pool) means any left over now is stale.
+    for stale in directory.glob(f".{PARTITION_FILE}.*{IN_PROGRESS_SUFFIX}"):
+        stale.unlink(missing_ok=True)
     final = directory / PARTITION_FILE
     temporary = directory / f".{PARTITION_FILE}.{uuid.uuid4().hex}{IN_PROGRESS_SUFFIX}"
     rows = 0
