@@ -58,7 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7, help="world seed (default 7)")
     demo.add_argument("--days", type=_positive_int, default=3, help="business days (default 3)")
     demo.add_argument(
-        "--orders-per-day", type=_positive_int, default=200, help="orders per shop-day (default 200)"
+        "--orders-per-day",
+        type=_positive_int,
+        default=200,
+        help="orders per shop-day (default 200)",
     )
 
     dev = commands.add_parser(
@@ -161,7 +164,8 @@ def _run_dev(args: argparse.Namespace) -> int:
         "-m", "retail_sync.definitions",
         "-p", str(args.port),
     ]  # fmt: skip
-    os.execv(sys.executable, command)
+    # Replace this process so the UI receives Ctrl-C directly.
+    os.execv(sys.executable, command)  # noqa: S606 (fixed argv, no shell)
 
 
 def _run_sandbox(args: argparse.Namespace) -> int:

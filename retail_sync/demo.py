@@ -5,8 +5,8 @@ from __future__ import annotations
 import dagster as dg
 
 from retail_sync.definitions import build_definitions
-from retail_sync.errors import RetailSyncError
 from retail_sync.defs.settlement.jobs import NIGHTLY_SETTLEMENT_JOB
+from retail_sync.errors import RetailSyncError
 from retail_sync.settings import Paths
 
 
@@ -26,15 +26,15 @@ def run_demo(paths: Paths, *, seed: int, days: int, orders_per_day: int) -> str:
         }
     }
     with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            run_config=run_config, instance=instance, raise_on_error=False
+        )
         if not result.success:
             failed = [event.step_key for event in result.all_events if event.is_step_failure]
             raise DemoFailed(f"run {result.run_id} failed in steps: {', '.join(map(str, failed))}")
         lines = [f"Run {result.run_id} succeeded ({NIGHTLY_SETTLEMENT_JOB}).", ""]
         for event in result.get_asset_materialization_events():
-            materialization = event.asset_materialization
-            if materialization is None:
-                continue
+            materialization = event.materialization
             lines.append(f"  {materialization.asset_key.to_user_string()}")
             for label, value in materialization.metadata.items():
                 if isinstance(value, dg.MarkdownMetadataValue):

@@ -12,7 +12,7 @@ DEFAULT_HOME = ".retail_sync"
 
 @dataclass(frozen=True)
 class Paths:
-    """The embedded default's folders, all under one home (`RETAIL_SYNC_HOME`, default `./.retail_sync`)."""
+    """The embedded default's folders, all under one home (`RETAIL_SYNC_HOME`)."""
 
     home: Path
 

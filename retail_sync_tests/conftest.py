@@ -48,7 +48,7 @@ def _server_parameters() -> dict[str, object]:
 
 @pytest.fixture
 def postgres_database() -> Iterator[PostgresDatabase]:
-    """Create a database on the test server; a missing server fails under CI=true, skips otherwise."""
+    """A new database on the test server; no server fails under CI=true, skips otherwise."""
     import psycopg2
 
     parameters = _server_parameters()

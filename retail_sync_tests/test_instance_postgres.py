@@ -44,8 +44,10 @@ def test_production_config_passes_dagster_validation(tmp_path: Path) -> None:
 
 def test_validation_rejects_a_broken_config(tmp_path: Path) -> None:
     # The validation above is only meaningful if a wrong value is refused.
-    broken = (REPOSITORY / "dagster.yaml").read_text(encoding="utf-8").replace(
-        "max_concurrent_runs: 4", "max_concurrent_runs: four"
+    broken = (
+        (REPOSITORY / "dagster.yaml")
+        .read_text(encoding="utf-8")
+        .replace("max_concurrent_runs: 4", "max_concurrent_runs: four")
     )
     with pytest.raises(DagsterInvalidConfigError, match="max_concurrent_runs"):
         dagster_instance_config(str(_instance_home(tmp_path, broken)))
@@ -68,7 +70,9 @@ def test_materialization_is_stored_in_postgres(
     _point_at(monkeypatch, postgres_database)
     world = tmp_path / "world"
     shutil.copytree(TINY_WORLD, world)
-    truth_rows = sum(1 for line in (world / "truth" / "discrepancies.csv").open() if line.strip()) - 1
+    truth_rows = (
+        sum(1 for line in (world / "truth" / "discrepancies.csv").open() if line.strip()) - 1
+    )
     assert truth_rows > 0
 
     with dg.DagsterInstance.from_config(str(_instance_home(tmp_path))) as instance:

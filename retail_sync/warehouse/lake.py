@@ -1,6 +1,7 @@
 """Lake layout and atomic Parquet partition writes.
 
-A partition is one Parquet file, `<lake>/<zone>/<source>/<entity>/shop=<shop>/date=<date>/part-0.parquet`.
+A partition is one Parquet file,
+`<lake>/<zone>/<source>/<entity>/shop=<shop>/date=<date>/part-0.parquet`.
 It is written beside its final name and renamed over it, so a re-run replaces it whole and a crash
 mid-write leaves the previous version readable.
 """
@@ -31,7 +32,13 @@ class Lake:
         return self.root / zone / source / entity
 
     def partition_dir(
-        self, zone: str, source: str, entity: str, *, shop: str | None = None, date: str | None = None
+        self,
+        zone: str,
+        source: str,
+        entity: str,
+        *,
+        shop: str | None = None,
+        date: str | None = None,
     ) -> Path:
         path = self.entity_dir(zone, source, entity)
         if shop is not None:

@@ -31,7 +31,9 @@ def test_partition_paths_follow_the_lake_layout(tmp_path: Path) -> None:
 
 
 def test_rewrite_replaces_the_partition_and_is_byte_identical(tmp_path: Path) -> None:
-    directory = Lake(tmp_path).partition_dir("raw", "shopify", "orders", shop="s", date="2026-10-01")
+    directory = Lake(tmp_path).partition_dir(
+        "raw", "shopify", "orders", shop="s", date="2026-10-01"
+    )
     assert write_table_partition(directory, _table((1, "10.00"), (2, "0.10"))) == 2
     first = (directory / PARTITION_FILE).read_bytes()
     write_table_partition(directory, _table((1, "10.00"), (2, "0.10")))

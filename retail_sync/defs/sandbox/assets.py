@@ -97,7 +97,7 @@ def sandbox_world(
 @dg.asset(
     deps=[sandbox_world],
     group_name=SANDBOX_GROUP,
-    description="The discrepancies the generator injected, as a lake table to score reconciliation against.",
+    description="The discrepancies the generator injected, as a lake table to score against.",
     kinds={"parquet"},
 )
 def sandbox_discrepancy_truth(
