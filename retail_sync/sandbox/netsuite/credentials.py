@@ -50,6 +50,30 @@ class SandboxCredentials:
             )
         )
 
+    def environment(
+        self, base_url: str, *, scheme: str = "tba", private_key_path: Path | None = None
+    ) -> dict[str, str]:
+        """NETSUITE_* variables that point retail_sync's NetSuite adapter at the simulator."""
+        env = {"NETSUITE_ACCOUNT_ID": self.account_id, "NETSUITE_BASE_URL": base_url}
+        if scheme == "tba":
+            env |= {
+                "NETSUITE_CONSUMER_KEY": self.consumer_key,
+                "NETSUITE_CONSUMER_SECRET": self.consumer_secret,
+                "NETSUITE_TOKEN_ID": self.token_id,
+                "NETSUITE_TOKEN_SECRET": self.token_secret,
+            }
+        elif scheme == "oauth2":
+            if private_key_path is None:
+                raise ValueError("oauth2 needs private_key_path (see write_private_key)")
+            env |= {
+                "NETSUITE_CLIENT_ID": self.client_id,
+                "NETSUITE_CERTIFICATE_ID": self.certificate_id,
+                "NETSUITE_PRIVATE_KEY_PATH": str(private_key_path),
+            }
+        else:
+            raise ValueError(f"unknown scheme {scheme!r} (tba or oauth2)")
+        return env
+
     def write_private_key(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(self.private_key_pem())
