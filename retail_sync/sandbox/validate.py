@@ -317,8 +317,8 @@ def _validate_shop(
         if not isinstance(item.get("sku"), str):
             problems.add(where, f"item {item.get('id')}: sku must be a string")
 
-    order_ids: set[int] = set()
-    order_transaction_ids: set[int] = set()
+    order_ids: set[Any] = set()
+    order_transaction_ids: set[Any] = set()
     path = folder / "orders.jsonl"
     for number, order in enumerate(iter_jsonl(path), start=1):
         if problems.full:
@@ -329,8 +329,8 @@ def _validate_shop(
         for transaction in order.get("transactions") or []:
             order_transaction_ids.add(transaction.get("id"))
 
-    payout_sums: dict[int, int] = defaultdict(int)
-    payout_days: dict[int, set[str]] = defaultdict(set)
+    payout_sums: dict[Any, int] = defaultdict(int)
+    payout_days: dict[Any, set[str]] = defaultdict(set)
     path = folder / "balance_transactions.jsonl"
     for number, balance in enumerate(iter_jsonl(path), start=1):
         if problems.full:
@@ -555,10 +555,10 @@ class _ErpIndex:
     """The ERP reference data that journal lines and on-hand rows point at."""
 
     def __init__(self) -> None:
-        self.subsidiaries: dict[str, dict[str, Any]] = {}
+        self.subsidiaries: dict[Any, dict[str, Any]] = {}
         self.currencies: set[str] = set()
         self.accounts: set[str] = set()
-        self.periods: dict[str, tuple[str, str]] = {}
+        self.periods: dict[Any, tuple[str, str]] = {}
         self.locations: set[str] = set()
         self.items: set[str] = set()
 
@@ -608,7 +608,7 @@ class _ErpIndex:
 
 
 def _validate_journal_entries(path: Path, erp: _ErpIndex, problems: ValidationProblems) -> None:
-    entry_ids: set[str] = set()
+    entry_ids: set[Any] = set()
     external_ids: set[str] = set()
     for number, entry in enumerate(iter_jsonl(path), start=1):
         if problems.full:
@@ -632,7 +632,7 @@ def _validate_journal_entries(path: Path, erp: _ErpIndex, problems: ValidationPr
             problems.add(where, f"unknown subsidiary {entry.get('subsidiary')!r}")
         elif entry.get("currency") != subsidiary.get("currency"):
             problems.add(where, "currency must be the subsidiary's currency")
-        trandate = entry.get("trandate")
+        trandate = str(entry.get("trandate"))
         period = erp.periods.get(entry.get("postingperiod"))
         if not is_date(trandate):
             problems.add(where, "trandate must be YYYY-MM-DD")
