@@ -117,10 +117,13 @@ class NetSuiteSimulator:
         self.requests_seen = 0
         self.requests_refused_for_concurrency = 0
 
+    def count_request(self) -> None:
+        with self._counter_lock:
+            self.requests_seen += 1
+
     def try_acquire_slot(self) -> bool:
         acquired = self._slots.acquire(blocking=False)
         with self._counter_lock:
-            self.requests_seen += 1
             if not acquired:
                 self.requests_refused_for_concurrency += 1
         return acquired
@@ -159,6 +162,7 @@ class NetSuiteHandler(BaseHTTPRequestHandler):
     # -------------------------------------------------------------------------------------
     def _handle(self, method: str) -> None:
         sim = self.server.simulator
+        sim.count_request()
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         request_id = self.headers.get("X-Request-Id") or str(uuid.uuid4())
@@ -374,14 +378,15 @@ class NetSuiteHandler(BaseHTTPRequestHandler):
         status, location, body = found
         job_url = self._job_url(job_id)
         progress = "succeeded" if status < 300 else "failed"
-        if task is None:
+        task_list = self.path.split("?")[0].rstrip("/").endswith("/task")
+        if task is None and not task_list:
             return Reply(200, {
                 "links": [{"rel": "self", "href": job_url}],
                 "id": str(job_id), "completed": True, "progress": progress,
                 "task": {"links": [{"rel": "self", "href": f"{job_url}/task"}]},
             })
         task_url = f"{job_url}/task/1"
-        if not result and self.path.rstrip("/").endswith("/task"):
+        if task_list:
             return Reply(200, {
                 "links": [{"rel": "self", "href": f"{job_url}/task"}],
                 "count": 1, "hasMore": False, "offset": 0, "totalResults": 1,
