@@ -32,8 +32,8 @@ lint:  ## ruff
 typecheck:  ## mypy on the package
 	$(VENV)/bin/mypy
 
-bench:  ## benchmarks (SIZE=s|m|l)
-	$(PY) -m benchmarks.bench_import
+bench:  ## every benchmark at one size, as a table and JSON (SIZE=s|m|l)
+	$(PY) -m benchmarks --size $(SIZE)
 
 ci:  ## what CI runs
 	.ci/run

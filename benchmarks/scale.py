@@ -46,6 +46,13 @@ REFUND_KINDS = ("refund_missing_in_erp", "refund_amount_mismatch")
 FEE_KINDS = ("fee_missing_in_erp", "fee_duplicate_posting")
 PAYOUT_KINDS = ("payout_deposit_missing", "payout_deposit_amount_mismatch")
 
+# Disjoint ranges of ERP transaction ids per kind of entry, so chunks never collide.
+ORDER_ENTRY_IDS = 1_000_000_000
+REFUND_ENTRY_IDS = 2_000_000_000
+FEE_ENTRY_IDS = 3_000_000_000
+DEPOSIT_ENTRY_IDS = 4_000_000_000
+ORPHAN_ENTRY_IDS = 5_000_000_000
+
 MONEY = pa.decimal128(18, 2)
 ORDERS_SCHEMA = pa.schema(
     [
@@ -181,10 +188,16 @@ class Writers:
 
 
 def _pick(rng: np.random.Generator, count: int, rate: float, kinds: int) -> np.ndarray:
-    """Per record, -1 (clean) or the index of the one discrepancy kind injected into it."""
+    """Per record, -1 (clean) or the index of the one discrepancy kind injected into it.
+
+    Every kind appears at least once per chunk (when there are records for it), so small tables
+    such as payouts still carry each kind.
+    """
     chosen = np.full(count, -1, dtype=np.int8)
     hit = rng.random(count) < rate
     chosen[hit] = rng.integers(0, kinds, hit.sum())
+    if rate > 0 and count >= 2 * kinds:
+        chosen[rng.choice(count, kinds, replace=False)] = np.arange(kinds)
     return chosen
 
 
@@ -266,7 +279,7 @@ def _order_chunk(
     kept = ~missing
     copies = np.where(duplicated, 2, 1) * kept
     entry_order = np.repeat(np.arange(count), copies)
-    entry_id = first_id * 2 + np.arange(len(entry_order), dtype=np.int64)
+    entry_id = ORDER_ENTRY_IDS + first_id * 2 + np.arange(len(entry_order), dtype=np.int64)
     gl_columns: dict[str, list[np.ndarray]] = {
         "entry": [], "line": [], "account": [], "debit": [], "credit": []
     }  # fmt: skip
@@ -300,7 +313,29 @@ def _order_chunk(
             "source_id": order_id[source_order],
         },
     )
+    _orphan_entries(rng, writers, first_id, count, rate)
     _refunds_fees_payouts(rng, writers, order_id, shop, day, total, rate)
+
+
+def _orphan_entries(
+    rng: np.random.Generator, writers: Writers, first_id: int, count: int, rate: float
+) -> None:
+    """ERP entries naming an order id that Shopify never had (ids below every real one)."""
+    orphans = max(1, int(count * rate / 10))
+    orphan_id = -(first_id + np.arange(orphans, dtype=np.int64))
+    cents = rng.integers(500, 50_000, orphans)
+    _write_two_line_entries(
+        writers,
+        first_entry_id=ORPHAN_ENTRY_IDS + first_id,
+        shop=rng.integers(0, len(SHOPS), orphans),
+        day=rng.integers(0, DAYS, orphans),
+        debit_account=CLEARING,
+        credit_account=SALES,
+        cents=cents,
+        source_entity="order",
+        source_id=orphan_id,
+    )
+    _write_truth(writers, "orphan_erp_entry", "order", orphan_id, CLEARING, cents)
 
 
 def _write_truth_for_orders(
@@ -344,6 +379,88 @@ def _write_truth_for_orders(
     )
 
 
+def _write_truth(
+    writers: Writers,
+    kind: str,
+    source_entity: str,
+    source_id: np.ndarray,
+    account: int,
+    variance: np.ndarray,
+) -> None:
+    if len(source_id):
+        writers.write(
+            "truth",
+            TRUTH_SCHEMA,
+            {
+                "kind": pa.array([kind] * len(source_id)),
+                "source_entity": pa.array([source_entity] * len(source_id)),
+                "source_id": source_id,
+                "account": np.full(len(source_id), account, dtype=np.int16),
+                "expected_variance": money(variance),
+            },
+        )
+
+
+def _write_two_line_entries(
+    writers: Writers,
+    *,
+    first_entry_id: int,
+    shop: np.ndarray,
+    day: np.ndarray,
+    debit_account: int,
+    credit_account: int,
+    cents: np.ndarray,
+    source_entity: str,
+    source_id: np.ndarray,
+) -> None:
+    """One balanced entry per row: debit one account, credit another, for `cents`."""
+    count = len(cents)
+    writers.write(
+        "gl_lines",
+        GL_SCHEMA,
+        {
+            "shop_id": _dictionary(SHOPS, np.repeat(shop, 2), pa.int8()),
+            "transaction_id": np.repeat(first_entry_id + np.arange(count, dtype=np.int64), 2),
+            "line": np.tile(np.array([1, 2], dtype=np.int16), count),
+            "trandate": _dates(np.repeat(day, 2)),
+            "account": np.tile(np.array([debit_account, credit_account], dtype=np.int16), count),
+            "debit": money(np.column_stack([cents, np.zeros(count, np.int64)]).ravel()),
+            "credit": money(np.column_stack([np.zeros(count, np.int64), cents]).ravel()),
+            "source_entity": _dictionary((source_entity,), np.zeros(2 * count), pa.int8()),
+            "source_id": np.repeat(source_id, 2),
+        },
+    )
+
+
+def _posted_with_kinds(
+    rng: np.random.Generator,
+    writers: Writers,
+    kinds: tuple[str, str],
+    entity: str,
+    ids: np.ndarray,
+    cents: np.ndarray,
+    account: int,
+    rate: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Inject kinds[0] (never posted) and kinds[1] (posted twice, or for the wrong amount when
+    the kind is an amount mismatch); return which rows to post and the amounts posted."""
+    kind = _pick(rng, len(ids), rate, 2)
+    posted = cents.copy()
+    missing = kind == 0
+    _write_truth(writers, kinds[0], entity, ids[missing], account, -cents[missing])
+    second = kind == 1
+    copies = np.where(missing, 0, 1)
+    if kinds[1].endswith("duplicate_posting"):
+        copies = copies + second
+        _write_truth(writers, kinds[1], entity, ids[second], account, cents[second])
+    else:
+        delta = rng.integers(1, 2000, len(ids))
+        posted[second] += delta[second]
+        _write_truth(writers, kinds[1], entity, ids[second], account, delta[second])
+    rows = np.repeat(np.arange(len(ids)), copies)
+    return rows, posted
+
+
 def _refunds_fees_payouts(
     rng: np.random.Generator,
     writers: Writers,
@@ -353,7 +470,11 @@ def _refunds_fees_payouts(
     total: np.ndarray,
     rate: float,
 ) -> None:
+    """Refunds (entry per refund), and Shopify Payments: the existing integration books fees and
+    the bank deposit once per payout (two entries of two lines) to keep GL volume near 4 lines
+    per order; the kinds are injected per refund and per payout."""
     count = len(order_id)
+    chunk_base = int(order_id[0]) * 10
     refunded = np.nonzero(rng.random(count) < 0.08)[0]
     refund_total = np.maximum(total[refunded] * rng.integers(20, 101, len(refunded)) // 100, 1)
     refund_tax = refund_total * 8 // 108
@@ -372,6 +493,22 @@ def _refunds_fees_payouts(
             "total": money(refund_total),
         },
     )
+    rows, posted = _posted_with_kinds(
+        rng, writers, REFUND_KINDS, "refund", refund_id, refund_total, CLEARING, rate
+    )
+    # Refund entries debit 4090 and credit the clearing account for the refund total.
+    _write_two_line_entries(
+        writers,
+        first_entry_id=REFUND_ENTRY_IDS + chunk_base,
+        shop=shop[refunded][rows],
+        day=refund_day[rows],
+        debit_account=REFUNDS,
+        credit_account=CLEARING,
+        cents=posted[rows],
+        source_entity="refund",
+        source_id=refund_id[rows],
+    )
+
     fee = total * 29 // 1000 + 30
     payout_id = (order_id[0] // CHUNK_ORDERS) * 1000 + shop * 100 + day // 2
     writers.write(
@@ -391,19 +528,49 @@ def _refunds_fees_payouts(
     )
     unique_payouts, inverse = np.unique(payout_id, return_inverse=True)
     payout_net = np.bincount(inverse, weights=total - fee).astype(np.int64)
+    payout_fees = np.bincount(inverse, weights=fee).astype(np.int64)
     payout_shop = np.zeros(len(unique_payouts), dtype=np.int64)
     payout_shop[inverse] = shop
+    payout_day = (unique_payouts % 100) * 2 + 2
+    # Shopify-side inconsistency: the payout's net differs from its balance transactions.
+    inconsistent = _pick(rng, len(unique_payouts), rate, 1) == 0
+    shopify_net = payout_net + np.where(inconsistent, rng.integers(1, 500, len(unique_payouts)), 0)
+    _write_truth(
+        writers,
+        "payout_balance_mismatch",
+        "payout",
+        unique_payouts[inconsistent],
+        CLEARING,
+        (shopify_net - payout_net)[inconsistent],
+    )
     writers.write(
         "payouts",
         PAYOUTS_SCHEMA,
         {
             "shop_id": _dictionary(SHOPS, payout_shop, pa.int8()),
             "payout_id": unique_payouts,
-            "issued_date": _dates((unique_payouts % 100) * 2 + 2),
-            "net": money(payout_net),
+            "issued_date": _dates(payout_day),
+            "net": money(shopify_net),
         },
     )
-    del rate  # refund, fee and payout discrepancies are added with their reconciliations
+    for kinds, debit_account, cents, id_range in (
+        (FEE_KINDS, FEES, payout_fees, FEE_ENTRY_IDS),
+        (PAYOUT_KINDS, BANK, shopify_net, DEPOSIT_ENTRY_IDS),
+    ):
+        rows, posted = _posted_with_kinds(
+            rng, writers, kinds, "payout", unique_payouts, cents, debit_account, rate
+        )
+        _write_two_line_entries(
+            writers,
+            first_entry_id=id_range + int(order_id[0]),
+            shop=payout_shop[rows],
+            day=payout_day[rows],
+            debit_account=debit_account,
+            credit_account=CLEARING,
+            cents=posted[rows],
+            source_entity="payout",
+            source_id=unique_payouts[rows],
+        )
 
 
 def generate(out: Path, *, size: str, seed: int = 7, rate: float = 0.01) -> dict[str, object]:
@@ -434,8 +601,17 @@ def _inventory(rng: np.random.Generator, writers: Writers, rate: float) -> None:
     item, location = item.ravel(), location.ravel()
     shopify = rng.integers(0, 400, len(item)).astype(np.int32)
     erp = shopify.copy()
-    off = rng.random(len(item)) < rate
+    off = _pick(rng, len(item), rate, 1) == 0
     erp[off] += rng.integers(1, 10, off.sum()).astype(np.int32)
+    # Inventory rows are identified by their position (sku index × location index).
+    _write_truth(
+        writers,
+        "inventory_on_hand_mismatch",
+        "inventory",
+        np.nonzero(off)[0].astype(np.int64),
+        0,
+        (erp - shopify)[off].astype(np.int64) * 100,
+    )
     writers.write(
         "inventory",
         INVENTORY_SCHEMA,

@@ -87,6 +87,33 @@ def build_parser() -> argparse.ArgumentParser:
     from retail_sync.sandbox.generate.command import add_generate_arguments
 
     add_generate_arguments(generate)
+
+    serve = sandbox_commands.add_parser(
+        "serve",
+        help="serve a world as a local Shopify and a local NetSuite",
+        description="Serve a world over Shopify's Admin GraphQL API and NetSuite's SuiteTalk REST "
+        "API on loopback until interrupted (docs/sandbox-shopify.md, docs/sandbox-netsuite.md).",
+    )
+    serve.add_argument("--world", type=Path, required=True, help="world folder")
+    serve.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=0, help="Shopify port (default: a free one)")
+    serve.add_argument(
+        "--netsuite-port", type=int, default=0, help="NetSuite port (default: a free one)"
+    )
+    serve.add_argument(
+        "--faults", default="none", help="Shopify fault profile (docs/sandbox-shopify.md)"
+    )
+    serve.add_argument(
+        "--netsuite-faults", default="none", help="NetSuite fault profile (docs/sandbox-netsuite.md)"
+    )
+    serve.add_argument("--webhook-url", default=None, help="deliver Shopify webhooks to this URL")
+    serve.add_argument(
+        "--state-dir",
+        type=Path,
+        default=None,
+        help="where NetSuite keeps what is posted to it (default <world>/.netsuite-state)",
+    )
+    serve.add_argument("--seed", type=int, default=0, help="seed of the fault profiles")
     return parser
 
 
@@ -173,7 +200,51 @@ def _run_sandbox(args: argparse.Namespace) -> int:
         from retail_sync.sandbox.generate.command import run_generate
 
         return run_generate(args)
+    if args.sandbox_command == "serve":
+        return _run_serve(args)
     raise RetailSyncError(f"unknown sandbox command {args.sandbox_command!r}")
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    import threading
+
+    from retail_sync.sandbox.netsuite import start_netsuite_simulator
+    from retail_sync.sandbox.shopify import start_shopify_simulator
+    from retail_sync.sandbox.world import World
+
+    world = World.open(args.world)
+    state_dir = args.state_dir or args.world / ".netsuite-state"
+    try:
+        shopify = start_shopify_simulator(
+            world,
+            host=args.host,
+            port=args.port,
+            faults=args.faults,
+            webhook_url=args.webhook_url,
+            seed=args.seed,
+        )
+        netsuite = start_netsuite_simulator(
+            world,
+            state_dir=state_dir,
+            host=args.host,
+            port=args.netsuite_port,
+            faults=args.netsuite_faults,
+            seed=args.seed,
+        )
+    except (KeyError, ValueError, OSError) as error:
+        raise RetailSyncError(f"cannot start the simulators: {error}") from None
+    print(f"Shopify  {shopify.url}/admin/api/<version>/graphql.json  (faults: {args.faults})")
+    for shop in world.shops:
+        print(f"  shop {shop['id']}: X-Shopify-Access-Token from {args.world}/shopify/shops.json")
+    print(f"NetSuite {netsuite.url}/services/rest  (faults: {args.netsuite_faults})")
+    print(f"  state kept in {state_dir}; credentials in docs/sandbox-netsuite.md")
+    print("Serving until interrupted (Ctrl-C).", flush=True)
+    try:
+        threading.Event().wait()
+    finally:
+        shopify.stop()
+        netsuite.stop()
+    return 0
 
 
 if __name__ == "__main__":
