@@ -30,8 +30,15 @@ class ERPError(Exception):
         self.correlation_id = correlation_id
 
     def __str__(self) -> str:
-        extras = [f"{k}={v}" for k, v in (("code", self.code), ("status", self.status),
-                                          ("correlation_id", self.correlation_id)) if v]
+        extras = [
+            f"{k}={v}"
+            for k, v in (
+                ("code", self.code),
+                ("status", self.status),
+                ("correlation_id", self.correlation_id),
+            )
+            if v
+        ]
         base = super().__str__()
         return f"{base} ({', '.join(extras)})" if extras else base
 

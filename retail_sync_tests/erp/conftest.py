@@ -44,8 +44,9 @@ def simulator(erp_world: Path, tmp_path: Path) -> Iterator[RunningServer]:
     server.stop()
 
 
-def make_client(server: RunningServer, *, scheme: str = "tba", tmp_path: Path | None = None,
-                **kwargs: object) -> NetSuiteClient:
+def make_client(
+    server: RunningServer, *, scheme: str = "tba", tmp_path: Path | None = None, **kwargs: object
+) -> NetSuiteClient:
     key_path = None
     if scheme == "oauth2":
         assert tmp_path is not None

@@ -15,21 +15,28 @@ from retail_sync.sandbox.serving import RunningServer
 from retail_sync_tests.erp.conftest import make_client
 
 
-def draft(external_id: str = "rs-journal-1", day: date = date(2026, 10, 15),
-          amount: str = "12.34") -> JournalEntryDraft:
+def draft(
+    external_id: str = "rs-journal-1", day: date = date(2026, 10, 15), amount: str = "12.34"
+) -> JournalEntryDraft:
     value = Decimal(amount)
     return JournalEntryDraft(
-        external_id=external_id, subsidiary_id="1", currency="USD", date=day,
+        external_id=external_id,
+        subsidiary_id="1",
+        currency="USD",
+        date=day,
         memo="retail_sync correction shopify:order:1000001",
-        lines=(JournalLineDraft("6100", debit=value, memo="fee"),
-               JournalLineDraft("1205", credit=value, memo="fee")),
+        lines=(
+            JournalLineDraft("6100", debit=value, memo="fee"),
+            JournalLineDraft("1205", credit=value, memo="fee"),
+        ),
     )
 
 
 def entries_with_external_id(server: RunningServer, external_id: str) -> int:
     store = server.server.simulator.store  # type: ignore[attr-defined]
     page = store.suiteql(
-        f"SELECT count(*) AS n FROM transaction WHERE externalid = '{external_id}'", 10, 0)
+        f"SELECT count(*) AS n FROM transaction WHERE externalid = '{external_id}'", 10, 0
+    )
     return int(page.items[0]["n"])
 
 
@@ -65,7 +72,9 @@ def test_post_then_repost_is_already_posted_and_lookup_round_trips(
     found = erp.find_journal("rs-journal-1")
     assert found is not None and found.erp_id == first.erp_id
     assert [(line.account_number, line.debit, line.credit) for line in found.lines] == [
-        ("6100", Decimal("12.34"), Decimal("0.00")), ("1205", Decimal("0.00"), Decimal("12.34"))]
+        ("6100", Decimal("12.34"), Decimal("0.00")),
+        ("1205", Decimal("0.00"), Decimal("12.34")),
+    ]
     assert erp.find_journal("never-posted") is None
 
 
@@ -77,18 +86,34 @@ def test_closed_period_is_refused_with_netsuite_code(erp: NetSuiteERP) -> None:
 
 
 def test_unknown_account_is_refused_before_sending(erp: NetSuiteERP) -> None:
-    bad = JournalEntryDraft("rs-bad", "1", "USD", date(2026, 10, 3), "x",
-                            (JournalLineDraft("9999", debit=Decimal("1.00")),
-                             JournalLineDraft("1205", credit=Decimal("1.00"))))
+    bad = JournalEntryDraft(
+        "rs-bad",
+        "1",
+        "USD",
+        date(2026, 10, 3),
+        "x",
+        (
+            JournalLineDraft("9999", debit=Decimal("1.00")),
+            JournalLineDraft("1205", credit=Decimal("1.00")),
+        ),
+    )
     with pytest.raises(ERPRejected) as caught:
         erp.post_journal(bad)
     assert caught.value.code == "UNKNOWN_ACCOUNT"
 
 
 def test_unbalanced_draft_never_leaves_the_process(erp: NetSuiteERP) -> None:
-    bad = JournalEntryDraft("rs-unbalanced", "1", "USD", date(2026, 10, 3), "x",
-                            (JournalLineDraft("6100", debit=Decimal("1.00")),
-                             JournalLineDraft("1205", credit=Decimal("0.99"))))
+    bad = JournalEntryDraft(
+        "rs-unbalanced",
+        "1",
+        "USD",
+        date(2026, 10, 3),
+        "x",
+        (
+            JournalLineDraft("6100", debit=Decimal("1.00")),
+            JournalLineDraft("1205", credit=Decimal("0.99")),
+        ),
+    )
     with pytest.raises(ValueError, match="unbalanced"):
         erp.post_journal(bad)
 
@@ -104,8 +129,9 @@ def test_lost_response_resolves_to_exactly_one_entry(erp_world: Path, tmp_path: 
 
 
 @pytest.mark.slow
-def test_oauth2_client_credentials_reads_and_posts(simulator: RunningServer, tmp_path: Path
-                                                   ) -> None:
+def test_oauth2_client_credentials_reads_and_posts(
+    simulator: RunningServer, tmp_path: Path
+) -> None:
     with make_client(simulator, scheme="oauth2", tmp_path=tmp_path) as client:
         erp = NetSuiteERP(client)
         assert any(a.number == "1000" for a in erp.accounts())
@@ -113,10 +139,15 @@ def test_oauth2_client_credentials_reads_and_posts(simulator: RunningServer, tmp
 
 
 def test_config_from_env_keeps_secrets_out_of_reprs() -> None:
-    config = NetSuiteConfig.from_env({
-        "NETSUITE_ACCOUNT_ID": "1234567_SB1", "NETSUITE_CONSUMER_KEY": "ck",
-        "NETSUITE_CONSUMER_SECRET": "very-secret-1", "NETSUITE_TOKEN_ID": "tk",
-        "NETSUITE_TOKEN_SECRET": "very-secret-2"})
+    config = NetSuiteConfig.from_env(
+        {
+            "NETSUITE_ACCOUNT_ID": "1234567_SB1",
+            "NETSUITE_CONSUMER_KEY": "ck",
+            "NETSUITE_CONSUMER_SECRET": "very-secret-1",
+            "NETSUITE_TOKEN_ID": "tk",
+            "NETSUITE_TOKEN_SECRET": "very-secret-2",
+        }
+    )
     assert config.base_url == "https://1234567-sb1.suitetalk.api.netsuite.com"
     assert config.realm == "1234567_SB1"
     assert "very-secret" not in repr(config)

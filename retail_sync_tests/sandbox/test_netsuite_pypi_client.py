@@ -52,8 +52,10 @@ def netsuite_venv_python() -> Path:
     probe = [str(python), "-c", "import netsuite, httpx; assert httpx.__version__ < '0.28'"]
     if python.exists() and subprocess.run(probe, capture_output=True).returncode == 0:
         return python
-    steps = [[sys.executable, "-m", "venv", str(venv)],
-             [str(python), "-m", "pip", "install", "--quiet", NETSUITE_PACKAGE]]
+    steps = [
+        [sys.executable, "-m", "venv", str(venv)],
+        [str(python), "-m", "pip", "install", "--quiet", NETSUITE_PACKAGE],
+    ]
     for step in steps:
         done = subprocess.run(step, capture_output=True, text=True, timeout=600)
         if done.returncode != 0:
@@ -67,19 +69,31 @@ def test_pypi_netsuite_package_queries_and_posts_with_tba(tmp_path: Path) -> Non
     python = netsuite_venv_python()
     world = write_erp_world(tmp_path / "world", entries=5)
     c = SANDBOX_CREDENTIALS
-    env = {**os.environ, "NS_ACCOUNT": c.account_id, "NS_CONSUMER_KEY": c.consumer_key,
-           "NS_CONSUMER_SECRET": c.consumer_secret, "NS_TOKEN_ID": c.token_id,
-           "NS_TOKEN_SECRET": c.token_secret}
+    env = {
+        **os.environ,
+        "NS_ACCOUNT": c.account_id,
+        "NS_CONSUMER_KEY": c.consumer_key,
+        "NS_CONSUMER_SECRET": c.consumer_secret,
+        "NS_TOKEN_ID": c.token_id,
+        "NS_TOKEN_SECRET": c.token_secret,
+    }
     with start_netsuite_simulator(world, state_dir=tmp_path / "state") as server:
-        run = subprocess.run([str(python), "-c", SCRIPT, server.url], capture_output=True,
-                             text=True, env=env, timeout=120)
+        run = subprocess.run(
+            [str(python), "-c", SCRIPT, server.url],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
         assert run.returncode == 0, run.stderr
         result = json.loads(run.stdout.strip().splitlines()[-1])
         store = server.server.simulator.store  # type: ignore[attr-defined]
         posted = store.suiteql(
             "SELECT t.id, sum(tal.debit) AS d FROM transaction t JOIN transactionaccountingline "
             "tal ON tal.transaction = t.id WHERE t.externalid = 'pypi-netsuite-1' GROUP BY t.id",
-            10, 0).items
+            10,
+            0,
+        ).items
     assert [a["acctnumber"] for a in result["accounts"]["items"]] == ["1000", "1205", "2200"]
     assert result["accounts"]["hasMore"] is True and result["accounts"]["totalResults"] == 7
     assert result["created"] is None  # 204, no body

@@ -78,16 +78,29 @@ def http(server: RunningServer) -> Iterator[httpx.Client]:
 
 
 def suiteql(http: httpx.Client, q: str, **params: Any) -> httpx.Response:
-    return http.post("/query/v1/suiteql", json={"q": q}, params=params,
-                     headers={"Prefer": "transient"})
+    return http.post(
+        "/query/v1/suiteql", json={"q": q}, params=params, headers={"Prefer": "transient"}
+    )
 
 
-def journal(external_id: str | None = "rs-1", day: str = "2026-10-15", debit: str = "10.00",
-            credit: str = "10.00", account: str = "170") -> dict[str, Any]:
+def journal(
+    external_id: str | None = "rs-1",
+    day: str = "2026-10-15",
+    debit: str = "10.00",
+    credit: str = "10.00",
+    account: str = "170",
+) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "subsidiary": {"id": "1"}, "currency": {"id": "1"}, "tranDate": day, "memo": "m",
-        "line": {"items": [{"account": {"id": account}, "debit": float(debit), "memo": "a"},
-                           {"account": {"id": "110"}, "credit": float(credit), "memo": "b"}]},
+        "subsidiary": {"id": "1"},
+        "currency": {"id": "1"},
+        "tranDate": day,
+        "memo": "m",
+        "line": {
+            "items": [
+                {"account": {"id": account}, "debit": float(debit), "memo": "a"},
+                {"account": {"id": "110"}, "credit": float(credit), "memo": "b"},
+            ]
+        },
     }
     if external_id is not None:
         body["externalId"] = external_id
@@ -100,8 +113,10 @@ def error_code(response: httpx.Response) -> str:
 
 # ---- SuiteQL ------------------------------------------------------------------------------
 def test_suiteql_pages_to_the_end_with_netsuite_envelope(http: httpx.Client) -> None:
-    q = "SELECT transaction, transactionline, debit FROM transactionaccountingline " \
+    q = (
+        "SELECT transaction, transactionline, debit FROM transactionaccountingline "
         "ORDER BY transaction, transactionline"
+    )
     seen: list[tuple[str, str]] = []
     offset = 0
     while True:
@@ -138,23 +153,27 @@ def test_suiteql_default_page_is_1000_and_client_iterates_all(tmp_path: Path) ->
 
 
 def test_suiteql_oracle_flavour_and_dates(http: httpx.Client) -> None:
-    q = ("SELECT t.id, TO_CHAR(t.trandate, 'YYYY-MM-DD') AS d, t.trandate, "
-         "NVL(t.externalid, 'none') AS e, BUILTIN.DF(t.postingperiod) AS p FROM transaction t "
-         "WHERE t.trandate >= TO_DATE('10/27/2026', 'MM/DD/YYYY') AND ROWNUM <= 2 ORDER BY t.id")
+    q = (
+        "SELECT t.id, TO_CHAR(t.trandate, 'YYYY-MM-DD') AS d, t.trandate, "
+        "NVL(t.externalid, 'none') AS e, BUILTIN.DF(t.postingperiod) AS p FROM transaction t "
+        "WHERE t.trandate >= TO_DATE('10/27/2026', 'MM/DD/YYYY') AND ROWNUM <= 2 ORDER BY t.id"
+    )
     items = suiteql(http, q).json()["items"]
     assert len(items) == 2
     assert items[0]["d"] == "2026-10-27" and items[0]["trandate"] == "10/27/2026"
 
 
-@pytest.mark.parametrize(("query", "fragment"), [
-    ("SELECT id FROM nosuchtable", "Record 'nosuchtable' was not found"),
-    ("SELECT t.nosuchcolumn FROM transaction t", "Field 'nosuchcolumn'"),
-    ("SELECT nosuchcolumn FROM account", "Unknown identifier"),
-    ("SELEKT id FROM account", "Invalid search query"),
-    ("DELETE FROM account", "Invalid search query"),
-])
-def test_suiteql_errors_are_netsuite_shaped(http: httpx.Client, query: str, fragment: str
-                                            ) -> None:
+@pytest.mark.parametrize(
+    ("query", "fragment"),
+    [
+        ("SELECT id FROM nosuchtable", "Record 'nosuchtable' was not found"),
+        ("SELECT t.nosuchcolumn FROM transaction t", "Field 'nosuchcolumn'"),
+        ("SELECT nosuchcolumn FROM account", "Unknown identifier"),
+        ("SELEKT id FROM account", "Invalid search query"),
+        ("DELETE FROM account", "Invalid search query"),
+    ],
+)
+def test_suiteql_errors_are_netsuite_shaped(http: httpx.Client, query: str, fragment: str) -> None:
     response = suiteql(http, query)
     assert response.status_code == 400
     body = response.json()
@@ -176,14 +195,18 @@ def test_create_get_by_id_and_eid_then_upsert(http: httpx.Client) -> None:
     assert location.endswith(f"/services/rest/record/v1/journalentry/{internal_id}")
     by_id = http.get(f"/record/v1/journalentry/{internal_id}").json()
     assert by_id["externalId"] == "rs-create" and "items" not in by_id["line"]
-    by_eid = http.get("/record/v1/journalentry/eid:rs-create",
-                      params={"expandSubResources": "true"}).json()
+    by_eid = http.get(
+        "/record/v1/journalentry/eid:rs-create", params={"expandSubResources": "true"}
+    ).json()
     assert by_eid["id"] == internal_id and len(by_eid["line"]["items"]) == 2
-    replaced = http.put("/record/v1/journalentry/eid:rs-create",
-                        json=journal("rs-create", debit="11.00", credit="11.00"))
+    replaced = http.put(
+        "/record/v1/journalentry/eid:rs-create",
+        json=journal("rs-create", debit="11.00", credit="11.00"),
+    )
     assert replaced.status_code == 204 and replaced.headers["Location"] == location
-    lines = http.get("/record/v1/journalentry/eid:rs-create",
-                     params={"expandSubResources": "true"}).json()["line"]["items"]
+    lines = http.get(
+        "/record/v1/journalentry/eid:rs-create", params={"expandSubResources": "true"}
+    ).json()["line"]["items"]
     assert [line.get("debit") for line in lines] == [11.0, None]
     upserted = http.put("/record/v1/journalentry/eid:rs-upsert-new", json=journal(None))
     assert upserted.status_code == 204
@@ -192,15 +215,19 @@ def test_create_get_by_id_and_eid_then_upsert(http: httpx.Client) -> None:
     assert missing.status_code == 404 and error_code(missing) == "NONEXISTENT_ID"
 
 
-@pytest.mark.parametrize(("body", "code", "fragment"), [
-    (journal("rs-unbalanced", debit="10.00", credit="9.99"), "USER_ERROR", "out of balance"),
-    (journal("rs-unknown-account", account="999"), "INVALID_KEY_OR_REF", "account"),
-    (journal("rs-closed", day="2026-09-15"), "USER_ERROR", "Sep 2026 is closed"),
-    (journal("rs-no-period", day="2027-03-01"), "USER_ERROR", "No accounting period"),
-    (journal("bad id!"), "INVALID_VALUE", "externalId"),
-])
-def test_journal_validation_errors(http: httpx.Client, body: dict[str, Any], code: str,
-                                   fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "code", "fragment"),
+    [
+        (journal("rs-unbalanced", debit="10.00", credit="9.99"), "USER_ERROR", "out of balance"),
+        (journal("rs-unknown-account", account="999"), "INVALID_KEY_OR_REF", "account"),
+        (journal("rs-closed", day="2026-09-15"), "USER_ERROR", "Sep 2026 is closed"),
+        (journal("rs-no-period", day="2027-03-01"), "USER_ERROR", "No accounting period"),
+        (journal("bad id!"), "INVALID_VALUE", "externalId"),
+    ],
+)
+def test_journal_validation_errors(
+    http: httpx.Client, body: dict[str, Any], code: str, fragment: str
+) -> None:
     response = http.post("/record/v1/journalentry", json=body)
     assert response.status_code == 400
     assert response.json()["title"] == "Bad Request"
@@ -217,8 +244,9 @@ def test_duplicate_external_id_on_post_is_refused(http: httpx.Client) -> None:
 
 
 def test_locked_period_fault(world: Path, tmp_path: Path) -> None:
-    with start_netsuite_simulator(world, state_dir=tmp_path / "s",
-                                  faults="locked-period") as running:
+    with start_netsuite_simulator(
+        world, state_dir=tmp_path / "s", faults="locked-period"
+    ) as running:
         with httpx.Client(base_url=running.url + REST, auth=tba()) as raw:
             response = raw.post("/record/v1/journalentry", json=journal("rs-locked"))
             assert response.status_code == 400 and "locked" in response.text
@@ -229,18 +257,30 @@ def test_locked_period_fault(world: Path, tmp_path: Path) -> None:
 # ---- async + idempotency ------------------------------------------------------------------
 def test_async_job_then_idempotency_conflict(server: RunningServer) -> None:
     with make_client(server) as client:
-        job = client.submit_async("POST", "/record/v1/journalentry", journal("rs-async"),
-                                  "0f5c3c1e-3d7e-4d55-9b8e-6b0f0c2a1a01")
+        job = client.submit_async(
+            "POST",
+            "/record/v1/journalentry",
+            journal("rs-async"),
+            "0f5c3c1e-3d7e-4d55-9b8e-6b0f0c2a1a01",
+        )
         assert "/services/rest/async/v1/job/" in job
         result = client.wait_for_job(job)
         assert result.status_code == 204
         assert "/record/v1/journalentry/" in result.headers["Location"]
         with pytest.raises(ERPRejected) as caught:
-            client.submit_async("POST", "/record/v1/journalentry", journal("rs-async-2"),
-                                "0f5c3c1e-3d7e-4d55-9b8e-6b0f0c2a1a01")
+            client.submit_async(
+                "POST",
+                "/record/v1/journalentry",
+                journal("rs-async-2"),
+                "0f5c3c1e-3d7e-4d55-9b8e-6b0f0c2a1a01",
+            )
         assert caught.value.code == "IDEMPOTENCY_ERROR" and job in str(caught.value)
-        failing = client.submit_async("POST", "/record/v1/journalentry", journal("rs-async"),
-                                      "6a1d0b8e-0000-4000-8000-000000000002")
+        failing = client.submit_async(
+            "POST",
+            "/record/v1/journalentry",
+            journal("rs-async"),
+            "6a1d0b8e-0000-4000-8000-000000000002",
+        )
         failed = client.wait_for_job(failing)
         assert failed.status_code == 400
         assert failed.json()["o:errorDetails"][0]["o:errorCode"] == "DUP_RCRD"
@@ -249,8 +289,10 @@ def test_async_job_then_idempotency_conflict(server: RunningServer) -> None:
 # ---- governance ---------------------------------------------------------------------------
 @pytest.mark.slow
 def test_concurrency_limit_answers_429_and_client_recovers(world: Path, tmp_path: Path) -> None:
-    with start_netsuite_simulator(world, state_dir=tmp_path / "s", concurrency_limit=2,
-                                  latency_seconds=0.3) as running:
+    with start_netsuite_simulator(
+        world, state_dir=tmp_path / "s", concurrency_limit=2, latency_seconds=0.3
+    ) as running:
+
         def burst(client: NetSuiteClient) -> list[BaseException | int]:
             outcomes: list[BaseException | int] = []
 
@@ -269,24 +311,27 @@ def test_concurrency_limit_answers_429_and_client_recovers(world: Path, tmp_path
 
         no_retry = make_client(running, retry=RetryPolicy(max_attempts=1))
         refused = [o for o in burst(no_retry) if isinstance(o, ERPUnavailable)]
-        assert refused and all(e.code == "CONCURRENCY_LIMIT_EXCEEDED" and e.status == 429
-                               for e in refused)
-        patient = make_client(running, retry=RetryPolicy(max_attempts=12, base_delay=0.2,
-                                                         max_delay=1.0))
+        assert refused and all(
+            e.code == "CONCURRENCY_LIMIT_EXCEEDED" and e.status == 429 for e in refused
+        )
+        patient = make_client(
+            running, retry=RetryPolicy(max_attempts=12, base_delay=0.2, max_delay=1.0)
+        )
         assert burst(patient) == [7] * 6
         assert running.server.simulator.requests_refused_for_concurrency > 0  # type: ignore[attr-defined]
         no_retry.close()
         patient.close()
 
 
-def test_maintenance_window_is_survived_without_real_waiting(world: Path, tmp_path: Path
-                                                             ) -> None:
+def test_maintenance_window_is_survived_without_real_waiting(world: Path, tmp_path: Path) -> None:
     clock = FakeClock()
     profile = FaultProfile(maintenance_after=timedelta(0), maintenance_for=timedelta(seconds=90))
-    with start_netsuite_simulator(world, state_dir=tmp_path / "s", faults=profile,
-                                  clock=clock) as running:
-        client = make_client(running, sleep=clock.sleep,
-                             breaker=CircuitBreaker(clock=clock.monotonic))
+    with start_netsuite_simulator(
+        world, state_dir=tmp_path / "s", faults=profile, clock=clock
+    ) as running:
+        client = make_client(
+            running, sleep=clock.sleep, breaker=CircuitBreaker(clock=clock.monotonic)
+        )
         rows = list(client.suiteql("SELECT id FROM account"))
         client.close()
     assert len(rows) == 7
@@ -296,13 +341,16 @@ def test_maintenance_window_is_survived_without_real_waiting(world: Path, tmp_pa
 def test_circuit_breaker_stops_hammering_a_down_erp(world: Path, tmp_path: Path) -> None:
     clock = FakeClock()
     profile = FaultProfile(maintenance_after=timedelta(0), maintenance_for=timedelta(hours=4))
-    with start_netsuite_simulator(world, state_dir=tmp_path / "s", faults=profile,
-                                  clock=clock) as running:
+    with start_netsuite_simulator(
+        world, state_dir=tmp_path / "s", faults=profile, clock=clock
+    ) as running:
         sim = running.server.simulator  # type: ignore[attr-defined]
-        client = make_client(running, sleep=clock.sleep,
-                             retry=RetryPolicy(max_attempts=3, max_retry_after=5),
-                             breaker=CircuitBreaker(clock=clock.monotonic, failure_threshold=3,
-                                                    reset_after=60))
+        client = make_client(
+            running,
+            sleep=clock.sleep,
+            retry=RetryPolicy(max_attempts=3, max_retry_after=5),
+            breaker=CircuitBreaker(clock=clock.monotonic, failure_threshold=3, reset_after=60),
+        )
         with pytest.raises(ERPUnavailable) as first:
             list(client.suiteql("SELECT id FROM account"))
         assert first.value.status == 503 and first.value.code == "SERVICE_UNAVAILABLE"
@@ -318,10 +366,12 @@ def test_circuit_breaker_stops_hammering_a_down_erp(world: Path, tmp_path: Path)
 
 
 def test_flaky_profile_is_survived_by_retries(world: Path, tmp_path: Path) -> None:
-    with start_netsuite_simulator(world, state_dir=tmp_path / "s", faults="flaky",
-                                  seed=3) as running:
-        with make_client(running, retry=RetryPolicy(max_attempts=10, base_delay=0.001,
-                                                    max_delay=0.01)) as client:
+    with start_netsuite_simulator(
+        world, state_dir=tmp_path / "s", faults="flaky", seed=3
+    ) as running:
+        with make_client(
+            running, retry=RetryPolicy(max_attempts=10, base_delay=0.001, max_delay=0.01)
+        ) as client:
             rows = list(client.suiteql("SELECT id FROM transaction ORDER BY id", page_size=5))
     assert len(rows) == 30
 
@@ -355,8 +405,9 @@ class TamperedAuth(httpx.Auth):
             signed.url = signed.url.copy_merge_params({"offset": "5"})
         elif self.tamper == "signature":
             header = signed.headers["Authorization"]
-            signed.headers["Authorization"] = header.replace('oauth_signature="',
-                                                             'oauth_signature="A')
+            signed.headers["Authorization"] = header.replace(
+                'oauth_signature="', 'oauth_signature="A'
+            )
         yield signed
 
 
@@ -369,13 +420,18 @@ def test_oauth1_tampered_request_is_rejected(server: RunningServer, tamper: str)
 
 def test_oauth1_wrong_secret_replay_and_missing_auth_are_rejected(server: RunningServer) -> None:
     wrong = TokenBasedAuthFlow(
-        TokenBasedAuth(C.consumer_key, "not-the-secret", C.token_id, C.token_secret), C.account_id)
+        TokenBasedAuth(C.consumer_key, "not-the-secret", C.token_id, C.token_secret), C.account_id
+    )
     with httpx.Client(base_url=server.url + REST, auth=wrong) as raw:
         assert suiteql(raw, "SELECT id FROM account").status_code == 401
     with httpx.Client(base_url=server.url + REST) as raw:
         assert suiteql(raw, "SELECT id FROM account").status_code == 401
-        request = raw.build_request("POST", "/query/v1/suiteql", json={"q": "SELECT id FROM "
-                                    "account"}, headers={"Prefer": "transient"})
+        request = raw.build_request(
+            "POST",
+            "/query/v1/suiteql",
+            json={"q": "SELECT id FROM account"},
+            headers={"Prefer": "transient"},
+        )
         signed = next(tba().auth_flow(request))
         assert raw.send(signed).status_code == 200
         assert raw.send(signed).status_code == 401  # same nonce again
@@ -384,25 +440,40 @@ def test_oauth1_wrong_secret_replay_and_missing_auth_are_rejected(server: Runnin
 def test_oauth2_token_needs_an_assertion_from_the_registered_key(server: RunningServer) -> None:
     token_url = f"{server.url}{REST}/auth/oauth2/v1/token"
     now = int(datetime.now(UTC).timestamp())
-    claims = {"iss": C.client_id, "aud": token_url, "iat": now, "exp": now + 600,
-              "scope": ["rest_webservices"]}
+    claims = {
+        "iss": C.client_id,
+        "aud": token_url,
+        "iat": now,
+        "exp": now + 600,
+        "scope": ["rest_webservices"],
+    }
 
     def ask(key: Any) -> httpx.Response:
         assertion = jwt.encode(claims, key, algorithm="ES256", headers={"kid": C.certificate_id})
-        return httpx.post(token_url, data={
-            "grant_type": "client_credentials",
-            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-            "client_assertion": assertion})
+        return httpx.post(
+            token_url,
+            data={
+                "grant_type": "client_credentials",
+                "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                "client_assertion": assertion,
+            },
+        )
 
     assert ask(ec.generate_private_key(ec.SECP256R1())).status_code == 400
     granted = ask(C.private_key())
     assert granted.status_code == 200
     token = granted.json()["access_token"]
-    ok = httpx.post(f"{server.url}{REST}/query/v1/suiteql", json={"q": "SELECT id FROM account"},
-                    headers={"Prefer": "transient", "Authorization": f"Bearer {token}"})
+    ok = httpx.post(
+        f"{server.url}{REST}/query/v1/suiteql",
+        json={"q": "SELECT id FROM account"},
+        headers={"Prefer": "transient", "Authorization": f"Bearer {token}"},
+    )
     assert ok.status_code == 200
-    bad = httpx.post(f"{server.url}{REST}/query/v1/suiteql", json={"q": "SELECT id FROM account"},
-                     headers={"Prefer": "transient", "Authorization": "Bearer forged"})
+    bad = httpx.post(
+        f"{server.url}{REST}/query/v1/suiteql",
+        json={"q": "SELECT id FROM account"},
+        headers={"Prefer": "transient", "Authorization": "Bearer forged"},
+    )
     assert bad.status_code == 401
 
 
@@ -412,17 +483,22 @@ def test_restart_loses_nothing(world: Path, tmp_path: Path) -> None:
     with start_netsuite_simulator(world, state_dir=state) as first:
         with httpx.Client(base_url=first.url + REST, auth=tba()) as raw:
             assert raw.post("/record/v1/journalentry", json=journal("rs-kept")).status_code == 204
-            with raw.stream("POST", "/record/v1/journalentry", json=journal("rs-async-kept"),
-                            headers={"Prefer": "respond-async",
-                                     "X-NetSuite-Idempotency-Key": "k-1"}) as accepted:
+            with raw.stream(
+                "POST",
+                "/record/v1/journalentry",
+                json=journal("rs-async-kept"),
+                headers={"Prefer": "respond-async", "X-NetSuite-Idempotency-Key": "k-1"},
+            ) as accepted:
                 assert accepted.status_code == 202
     with start_netsuite_simulator(None, state_dir=state) as second:
         with httpx.Client(base_url=second.url + REST, auth=tba()) as raw:
             assert raw.get("/record/v1/journalentry/eid:rs-kept").status_code == 200
             assert raw.get("/record/v1/journalentry/eid:rs-async-kept").status_code == 200
-            reused = raw.post("/record/v1/journalentry", json=journal("rs-x"),
-                              headers={"Prefer": "respond-async",
-                                       "X-NetSuite-Idempotency-Key": "k-1"})
+            reused = raw.post(
+                "/record/v1/journalentry",
+                json=journal("rs-x"),
+                headers={"Prefer": "respond-async", "X-NetSuite-Idempotency-Key": "k-1"},
+            )
             assert error_code(reused) == "IDEMPOTENCY_ERROR"
             count = suiteql(raw, "SELECT count(*) AS n FROM transaction").json()["items"][0]["n"]
             assert count == "32"
@@ -434,7 +510,8 @@ def test_tiny_world_loads_and_balances(tmp_path: Path) -> None:
         pytest.fail("the shared tiny world is missing")
     with start_netsuite_simulator(tiny, state_dir=tmp_path / "s") as running:
         with httpx.Client(base_url=running.url + REST, auth=tba()) as raw:
-            totals = suiteql(raw, "SELECT sum(debit) AS d, sum(credit) AS c "
-                                  "FROM transactionaccountingline").json()["items"][0]
+            totals = suiteql(
+                raw, "SELECT sum(debit) AS d, sum(credit) AS c FROM transactionaccountingline"
+            ).json()["items"][0]
     assert Decimal(totals["d"]) == Decimal(totals["c"]) > 0
     assert date(2026, 10, 1)  # the world is October 2026

@@ -124,11 +124,15 @@ class NetSuiteERP:
                 status = "closed"
             elif r.get("alllocked") == "T":
                 status = "locked"
-            periods.append(Period(
-                id=str(r["id"]), name=str(r["periodname"]),
-                start=date.fromisoformat(r["startdate"]), end=date.fromisoformat(r["enddate"]),
-                status=status,
-            ))
+            periods.append(
+                Period(
+                    id=str(r["id"]),
+                    name=str(r["periodname"]),
+                    start=date.fromisoformat(r["startdate"]),
+                    end=date.fromisoformat(r["enddate"]),
+                    status=status,
+                )
+            )
         return periods
 
     def on_hand(self, as_of: date | None = None) -> Iterator[OnHand]:
@@ -139,8 +143,14 @@ class NetSuiteERP:
                 "JOIN location l ON l.id = ib.location ORDER BY ib.item, ib.location"
             )
             for r in rows:
-                yield OnHand(str(r["item"]), str(r["itemid"]), str(r["location"]),
-                             str(r["location_name"]), _decimal(r.get("quantityonhand")), None)
+                yield OnHand(
+                    str(r["item"]),
+                    str(r["itemid"]),
+                    str(r["location"]),
+                    str(r["location_name"]),
+                    _decimal(r.get("quantityonhand")),
+                    None,
+                )
             return
         # The end-of-day snapshot custom record: the latest snapshot at or before `as_of`.
         rows = self.client.suiteql(
@@ -155,8 +165,14 @@ class NetSuiteERP:
         latest: dict[tuple[str, str], OnHand] = {}
         for r in rows:
             key = (str(r["item"]), str(r["location"]))
-            latest[key] = OnHand(key[0], str(r["itemid"]), key[1], str(r["location_name"]),
-                                 _decimal(r.get("quantity")), date.fromisoformat(r["asof"]))
+            latest[key] = OnHand(
+                key[0],
+                str(r["itemid"]),
+                key[1],
+                str(r["location_name"]),
+                _decimal(r.get("quantity")),
+                date.fromisoformat(r["asof"]),
+            )
         yield from latest.values()
 
     # ---- writes ------------------------------------------------------------------------
@@ -174,16 +190,24 @@ class NetSuiteERP:
             except ERPRejected as error:
                 existing = self._lookup_id(draft.external_id)
                 if existing is not None:
-                    log.info("journal %s already in NetSuite as %s (%s)", draft.external_id,
-                             existing, error.code)
+                    log.info(
+                        "journal %s already in NetSuite as %s (%s)",
+                        draft.external_id,
+                        existing,
+                        error.code,
+                    )
                     return PostResult("already_posted", draft.external_id, existing)
                 raise
             except OutcomeUnknown as error:
                 last = error
                 existing = self._lookup_id(draft.external_id)
                 if existing is not None:
-                    log.info("journal %s found in NetSuite as %s after %s", draft.external_id,
-                             existing, error.code)
+                    log.info(
+                        "journal %s found in NetSuite as %s after %s",
+                        draft.external_id,
+                        existing,
+                        error.code,
+                    )
                     return PostResult("already_posted", draft.external_id, existing)
             if attempt < policy.max_attempts:
                 self.client._sleep(policy.delay(attempt, self.client._rng))
@@ -201,12 +225,14 @@ class NetSuiteERP:
         lines = []
         for item in record.get("line", {}).get("items", []):
             account_id = str(item["account"]["id"])
-            lines.append(JournalLineDraft(
-                account_number=numbers.get(account_id, account_id),
-                debit=_money(item.get("debit")),
-                credit=_money(item.get("credit")),
-                memo=item.get("memo"),
-            ))
+            lines.append(
+                JournalLineDraft(
+                    account_number=numbers.get(account_id, account_id),
+                    debit=_money(item.get("debit")),
+                    credit=_money(item.get("credit")),
+                    memo=item.get("memo"),
+                )
+            )
         return PostedJournal(
             erp_id=str(record["id"]),
             external_id=record.get("externalId"),
@@ -229,8 +255,10 @@ class NetSuiteERP:
         with self._lock:
             known = self._currency_ids
         if known is None:
-            known = {str(r["symbol"]).upper(): str(r["id"])
-                     for r in self.client.suiteql("SELECT id, symbol FROM currency")}
+            known = {
+                str(r["symbol"]).upper(): str(r["id"])
+                for r in self.client.suiteql("SELECT id, symbol FROM currency")
+            }
             with self._lock:
                 self._currency_ids = known
         if symbol.upper() not in known:

@@ -72,10 +72,17 @@ class ClientCredentialsFlow(httpx.Auth):
         else:
             raise ERPError("the NetSuite certificate key must be RSA or EC (P-256)")
         now = int(time.time())
-        claims = {"iss": c.client_id, "scope": SCOPES, "aud": self._token_url,
-                  "iat": now, "exp": now + 3600, "jti": str(uuid.uuid4())}
-        return jwt.encode(claims, key, algorithm=algorithm,
-                          headers={"kid": c.certificate_id, "typ": "JWT"})
+        claims = {
+            "iss": c.client_id,
+            "scope": SCOPES,
+            "aud": self._token_url,
+            "iat": now,
+            "exp": now + 3600,
+            "jti": str(uuid.uuid4()),
+        }
+        return jwt.encode(
+            claims, key, algorithm=algorithm, headers={"kid": c.certificate_id, "typ": "JWT"}
+        )
 
     def _token_request(self) -> httpx.Request:
         return httpx.Request(

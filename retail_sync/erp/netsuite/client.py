@@ -96,8 +96,7 @@ class NetSuiteClient:
 
     def __repr__(self) -> str:
         return (
-            f"NetSuiteClient(account_id={self.config.account_id!r}, "
-            f"url={self.config.base_url!r})"
+            f"NetSuiteClient(account_id={self.config.account_id!r}, url={self.config.base_url!r})"
         )
 
     def close(self) -> None:
@@ -141,8 +140,7 @@ class NetSuiteClient:
                 self.breaker.record_failure()
                 kind = OutcomeUnknown if not idempotent else ERPUnavailable
                 last_error = kind(
-                    f"NetSuite {method} {urllib.parse.urlsplit(url).path}: "
-                    f"{type(error).__name__}",
+                    f"NetSuite {method} {urllib.parse.urlsplit(url).path}: {type(error).__name__}",
                     code="TRANSPORT_ERROR",
                     correlation_id=correlation_id,
                 )
@@ -163,19 +161,29 @@ class NetSuiteClient:
                     self.breaker.record_failure()
                 retry_after = _retry_after(response)
                 last_error = ERPUnavailable(
-                    str(refused), code=refused.code, status=status,
+                    str(refused),
+                    code=refused.code,
+                    status=status,
                     correlation_id=refused.correlation_id,
                 )
                 if not idempotent and status != 429:
                     raise OutcomeUnknown(
-                        str(refused), code=refused.code, status=status,
+                        str(refused),
+                        code=refused.code,
+                        status=status,
                         correlation_id=refused.correlation_id,
                     )
             if attempt < self.retry.max_attempts:
                 with self._rng_lock:
                     wait = self.retry.delay(attempt, self._rng, retry_after)
-                log.info("NetSuite %s %s failed (%s); retry %d in %.2fs", method, path,
-                         last_error.code if last_error else "?", attempt, wait)
+                log.info(
+                    "NetSuite %s %s failed (%s); retry %d in %.2fs",
+                    method,
+                    path,
+                    last_error.code if last_error else "?",
+                    attempt,
+                    wait,
+                )
                 self._sleep(wait)
         assert last_error is not None
         raise ERPUnavailable(
@@ -213,22 +221,25 @@ class NetSuiteClient:
     # ---- journal entries ---------------------------------------------------------------
     def create_journal(self, body: dict[str, Any]) -> str:
         """POST a journal entry; return its internal id (from `Location`)."""
-        response = self.request("POST", "/record/v1/journalentry", json_body=body,
-                                idempotent=False)
+        response = self.request("POST", "/record/v1/journalentry", json_body=body, idempotent=False)
         return _id_from_location(response)
 
     def upsert_journal(self, external_id: str, body: dict[str, Any]) -> str:
         response = self.request(
-            "PUT", f"/record/v1/journalentry/eid:{urllib.parse.quote(external_id)}",
-            json_body=body, idempotent=False,
+            "PUT",
+            f"/record/v1/journalentry/eid:{urllib.parse.quote(external_id)}",
+            json_body=body,
+            idempotent=False,
         )
         return _id_from_location(response)
 
     def get_journal(self, key: str) -> dict[str, Any] | None:
         """GET by internal id or `eid:<external id>`, lines expanded; None when absent."""
         response = self.request(
-            "GET", f"/record/v1/journalentry/{urllib.parse.quote(key, safe=':')}",
-            params={"expandSubResources": "true"}, ok_statuses=frozenset({404}),
+            "GET",
+            f"/record/v1/journalentry/{urllib.parse.quote(key, safe=':')}",
+            params={"expandSubResources": "true"},
+            ok_statuses=frozenset({404}),
         )
         if response.status_code == 404:
             return None
@@ -242,21 +253,26 @@ class NetSuiteClient:
         """Send with `Prefer: respond-async`; return the job URL. A reused key raises
         ERPRejected(code=IDEMPOTENCY_ERROR) whose message names the original job."""
         response = self.request(
-            method, path, json_body=body, idempotent=False,
+            method,
+            path,
+            json_body=body,
+            idempotent=False,
             headers={"Prefer": "respond-async", "X-NetSuite-Idempotency-Key": idempotency_key},
         )
         return response.headers["Location"]
 
-    def wait_for_job(self, job_url: str, *, poll_seconds: float = 1.0, max_polls: int = 600
-                     ) -> httpx.Response:
+    def wait_for_job(
+        self, job_url: str, *, poll_seconds: float = 1.0, max_polls: int = 600
+    ) -> httpx.Response:
         """Poll the job until complete; return its (single) task's result response."""
         for _ in range(max_polls):
             job = self.json(self.request("GET", job_url))
             if job.get("completed"):
                 tasks = self.json(self.request("GET", f"{job_url}/task"))
                 task_url = tasks["items"][0]["links"][0]["href"]
-                return self.request("GET", f"{task_url}/result",
-                                    ok_statuses=frozenset(range(400, 500)))
+                return self.request(
+                    "GET", f"{task_url}/result", ok_statuses=frozenset(range(400, 500))
+                )
             self._sleep(poll_seconds)
         raise ERPUnavailable(f"NetSuite async job {job_url} did not complete", code="TIMEOUT")
 

@@ -80,8 +80,15 @@ class NetSuiteConfig:
         auth: TokenBasedAuth | ClientCredentialsAuth
         client_id, certificate_id = get("NETSUITE_CLIENT_ID"), get("NETSUITE_CERTIFICATE_ID")
         key_path = get("NETSUITE_PRIVATE_KEY_PATH")
-        tba = [get(n) for n in ("NETSUITE_CONSUMER_KEY", "NETSUITE_CONSUMER_SECRET",
-                                "NETSUITE_TOKEN_ID", "NETSUITE_TOKEN_SECRET")]
+        tba = [
+            get(n)
+            for n in (
+                "NETSUITE_CONSUMER_KEY",
+                "NETSUITE_CONSUMER_SECRET",
+                "NETSUITE_TOKEN_ID",
+                "NETSUITE_TOKEN_SECRET",
+            )
+        ]
         if client_id and certificate_id and key_path:
             auth = ClientCredentialsAuth(client_id, certificate_id, Path(key_path))
         elif all(tba):
@@ -105,5 +112,9 @@ class NetSuiteConfig:
                     optional[key] = kind(raw)
                 except ValueError:
                     raise NetSuiteConfigError(f"{name}={raw!r} is not a number") from None
-        return cls(account_id=account, auth=auth, base_url=get("NETSUITE_BASE_URL") or "",
-                   **optional)  # type: ignore[arg-type]
+        return cls(
+            account_id=account,
+            auth=auth,
+            base_url=get("NETSUITE_BASE_URL") or "",
+            **optional,  # type: ignore[arg-type]
+        )

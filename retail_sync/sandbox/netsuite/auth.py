@@ -61,8 +61,10 @@ def signature_base_string(
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     port = parts.port
-    netloc = host if port is None or (scheme, port) in {("http", 80), ("https", 443)} else (
-        f"{host}:{port}"
+    netloc = (
+        host
+        if port is None or (scheme, port) in {("http", 80), ("https", 443)}
+        else (f"{host}:{port}")
     )
     base_uri = f"{scheme}://{netloc}{parts.path or '/'}"
     pairs = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
@@ -166,8 +168,11 @@ class Authenticator:
                 algorithms=["ES256", "PS256", "RS256"],
                 audience=token_url,
                 issuer=creds.client_id,
-                options={"require": ["iss", "aud", "iat", "exp"], "verify_iat": False,
-                         "verify_exp": False},
+                options={
+                    "require": ["iss", "aud", "iat", "exp"],
+                    "verify_iat": False,
+                    "verify_exp": False,
+                },
             )
         except jwt.PyJWTError as error:
             raise AuthError(f"assertion rejected: {error}") from None

@@ -41,7 +41,7 @@ NAMED_PROFILES: dict[str, FaultProfile] = {
 
 
 def parse_faults(spec: str | FaultProfile) -> FaultProfile:
-    """"flaky+locked-period" → one profile; each named part sets only its own fields."""
+    """ "flaky+locked-period" → one profile; each named part sets only its own fields."""
     if isinstance(spec, FaultProfile):
         return spec
     merged = FaultProfile()

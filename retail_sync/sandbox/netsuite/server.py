@@ -180,11 +180,12 @@ class NetSuiteHandler(BaseHTTPRequestHandler):
         reply.headers.setdefault("X-Request-Id", request_id)
         self._send(reply)
 
-    def _dispatch(self, sim: NetSuiteSimulator, method: str, path: str, query: str, body: bytes
-                  ) -> Reply:
+    def _dispatch(
+        self, sim: NetSuiteSimulator, method: str, path: str, query: str, body: bytes
+    ) -> Reply:
         if not path.startswith("/services/rest/"):
             return error_reply(404, f"Resource {path} was not found.")
-        route = path[len("/services/rest"):]
+        route = path[len("/services/rest") :]
         remaining = sim.faults.maintenance_remaining(sim.clock())
         if remaining is not None:
             reply = error_reply(
@@ -199,7 +200,10 @@ class NetSuiteHandler(BaseHTTPRequestHandler):
         url = f"http://{self.headers.get('Host', '')}{self.path}"
         try:
             sim.auth.check(
-                method, url, self.headers.get("Authorization"), body,
+                method,
+                url,
+                self.headers.get("Authorization"),
+                body,
                 self.headers.get("Content-Type", ""),
             )
         except AuthError as error:
@@ -226,8 +230,9 @@ class NetSuiteHandler(BaseHTTPRequestHandler):
         finally:
             sim.release_slot()
 
-    def _route(self, sim: NetSuiteSimulator, method: str, route: str, query: str, body: bytes
-               ) -> Reply:
+    def _route(
+        self, sim: NetSuiteSimulator, method: str, route: str, query: str, body: bytes
+    ) -> Reply:
         params = dict(urllib.parse.parse_qsl(query))
         if route == "/query/v1/suiteql":
             if method != "POST":
@@ -238,8 +243,9 @@ class NetSuiteHandler(BaseHTTPRequestHandler):
             return self._journal(sim, method, match.group("key"), params, body)
         match = JOB_PATH.match(route)
         if match and method == "GET":
-            return self._job(sim, int(match.group("job")), match.group("task"),
-                             bool(match.group("result")))
+            return self._job(
+                sim, int(match.group("job")), match.group("task"), bool(match.group("result"))
+            )
         return error_reply(404, f"Resource {route} was not found.")
 
     # ---- SuiteQL -------------------------------------------------------------------------
@@ -263,8 +269,9 @@ class NetSuiteHandler(BaseHTTPRequestHandler):
         payload = _json_body(body)
         query = payload.get("q") if isinstance(payload, dict) else None
         if not isinstance(query, str) or not query.strip():
-            return error_reply(400, "The request body must be {\"q\": \"<SuiteQL>\"}.",
-                               "INVALID_PARAMETER")
+            return error_reply(
+                400, 'The request body must be {"q": "<SuiteQL>"}.', "INVALID_PARAMETER"
+            )
         try:
             page = sim.store.suiteql(query, limit, offset)
         except SuiteQLError as error:
@@ -273,25 +280,39 @@ class NetSuiteHandler(BaseHTTPRequestHandler):
         links = [{"rel": "self", "href": f"{base}?limit={limit}&offset={offset}"}]
         last_offset = max(0, ((page.total - 1) // limit) * limit)
         if offset > 0:
-            links.insert(0, {"rel": "previous",
-                             "href": f"{base}?limit={limit}&offset={max(0, offset - limit)}"})
+            links.insert(
+                0,
+                {
+                    "rel": "previous",
+                    "href": f"{base}?limit={limit}&offset={max(0, offset - limit)}",
+                },
+            )
             links.insert(0, {"rel": "first", "href": f"{base}?limit={limit}&offset=0"})
         has_more = offset + len(page.items) < page.total
         if has_more:
             links.append({"rel": "next", "href": f"{base}?limit={limit}&offset={offset + limit}"})
             links.append({"rel": "last", "href": f"{base}?limit={limit}&offset={last_offset}"})
-        return Reply(200, {
-            "links": links,
-            "count": len(page.items),
-            "hasMore": has_more,
-            "items": page.items,
-            "offset": offset,
-            "totalResults": page.total,
-        })
+        return Reply(
+            200,
+            {
+                "links": links,
+                "count": len(page.items),
+                "hasMore": has_more,
+                "items": page.items,
+                "offset": offset,
+                "totalResults": page.total,
+            },
+        )
 
     # ---- records -------------------------------------------------------------------------
-    def _journal(self, sim: NetSuiteSimulator, method: str, key: str | None,
-                 params: dict[str, str], body: bytes) -> Reply:
+    def _journal(
+        self,
+        sim: NetSuiteSimulator,
+        method: str,
+        key: str | None,
+        params: dict[str, str],
+        body: bytes,
+    ) -> Reply:
         store = sim.store
         if method == "GET" and key is not None:
             internal_id = self._resolve(store, key)
@@ -351,20 +372,22 @@ class NetSuiteHandler(BaseHTTPRequestHandler):
             location = self._job_url(existing)
             reply = error_reply(
                 400,
-                f"The idempotency key {key} was already used by the asynchronous job "
-                f"{location}.",
+                f"The idempotency key {key} was already used by the asynchronous job {location}.",
                 "IDEMPOTENCY_ERROR",
             )
             reply.headers["Location"] = location
             return reply
         return self._run_job(sim, None, operation)
 
-    def _run_job(self, sim: NetSuiteSimulator, key: str | None, operation: Callable[[], Reply]
-                 ) -> Reply:
+    def _run_job(
+        self, sim: NetSuiteSimulator, key: str | None, operation: Callable[[], Reply]
+    ) -> Reply:
         # The job runs to completion before the 202 is sent; clients still poll as with NetSuite.
         result = operation()
         job_id = sim.store.record_job(
-            key, result.status, result.headers.get("Location"),
+            key,
+            result.status,
+            result.headers.get("Location"),
             json.dumps(result.body, default=_json_default) if result.body is not None else "",
         )
         if sim.faults.lose_this_response():
@@ -380,24 +403,42 @@ class NetSuiteHandler(BaseHTTPRequestHandler):
         progress = "succeeded" if status < 300 else "failed"
         task_list = self.path.split("?")[0].rstrip("/").endswith("/task")
         if task is None and not task_list:
-            return Reply(200, {
-                "links": [{"rel": "self", "href": job_url}],
-                "id": str(job_id), "completed": True, "progress": progress,
-                "task": {"links": [{"rel": "self", "href": f"{job_url}/task"}]},
-            })
+            return Reply(
+                200,
+                {
+                    "links": [{"rel": "self", "href": job_url}],
+                    "id": str(job_id),
+                    "completed": True,
+                    "progress": progress,
+                    "task": {"links": [{"rel": "self", "href": f"{job_url}/task"}]},
+                },
+            )
         task_url = f"{job_url}/task/1"
         if task_list:
-            return Reply(200, {
-                "links": [{"rel": "self", "href": f"{job_url}/task"}],
-                "count": 1, "hasMore": False, "offset": 0, "totalResults": 1,
-                "items": [{"links": [{"rel": "self", "href": task_url}]}],
-            })
+            return Reply(
+                200,
+                {
+                    "links": [{"rel": "self", "href": f"{job_url}/task"}],
+                    "count": 1,
+                    "hasMore": False,
+                    "offset": 0,
+                    "totalResults": 1,
+                    "items": [{"links": [{"rel": "self", "href": task_url}]}],
+                },
+            )
         if not result:
-            return Reply(200, {
-                "links": [{"rel": "self", "href": task_url},
-                          {"rel": "result", "href": f"{task_url}/result"}],
-                "id": "1", "completed": True, "progress": progress,
-            })
+            return Reply(
+                200,
+                {
+                    "links": [
+                        {"rel": "self", "href": task_url},
+                        {"rel": "result", "href": f"{task_url}/result"},
+                    ],
+                    "id": "1",
+                    "completed": True,
+                    "progress": progress,
+                },
+            )
         headers = {"Location": location} if location else {}
         return Reply(status, json.loads(body) if body else None, headers)
 
@@ -431,9 +472,12 @@ class NetSuiteHandler(BaseHTTPRequestHandler):
         for name, value in reply.headers.items():
             self.send_header(name, value)
         if payload:
-            self.send_header("Content-Type", "application/vnd.oracle.resource+json; type=error"
-                             if reply.status >= 400 and "o:errorDetails" in (reply.body or {})
-                             else "application/json")
+            self.send_header(
+                "Content-Type",
+                "application/vnd.oracle.resource+json; type=error"
+                if reply.status >= 400 and "o:errorDetails" in (reply.body or {})
+                else "application/json",
+            )
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         if payload:

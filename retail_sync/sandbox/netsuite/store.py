@@ -207,7 +207,9 @@ class LedgerStore:
         eid = body.get("externalId", external_id)
         if external_id is not None and eid != external_id:
             raise RecordError(
-                400, "INVALID_VALUE", "The externalId in the body differs from the URL.",
+                400,
+                "INVALID_VALUE",
+                "The externalId in the body differs from the URL.",
                 "externalId",
             )
         if eid is not None and (not isinstance(eid, str) or not EXTERNAL_ID.match(eid)):
@@ -366,7 +368,7 @@ class LedgerStore:
         """The REST record representation of a journal entry."""
         with self.lock:
             header = self.con.execute(
-                'SELECT t.id, t.tranid, t.externalid, t.trandate, t.memo, t.postingperiod, '
+                "SELECT t.id, t.tranid, t.externalid, t.trandate, t.memo, t.postingperiod, "
                 "p.periodname, t.currency, c.symbol, t.createddate, t.lastmodifieddate, "
                 '(SELECT min(subsidiary) FROM transactionline WHERE "transaction" = t.id) '
                 'FROM "transaction" t LEFT JOIN accountingperiod p ON p.id = t.postingperiod '
@@ -375,7 +377,7 @@ class LedgerStore:
             ).fetchone()
             lines = self.con.execute(
                 "SELECT tl.id, tal.account, a.acctname, tal.debit, tal.credit, tl.memo, "
-                'tl.location FROM transactionline tl JOIN transactionaccountingline tal ON '
+                "tl.location FROM transactionline tl JOIN transactionaccountingline tal ON "
                 'tal.transactionline = tl.id AND tal."transaction" = tl."transaction" '
                 'LEFT JOIN account a ON a.id = tal.account WHERE tl."transaction" = ? '
                 "ORDER BY tl.linesequencenumber",
@@ -383,8 +385,20 @@ class LedgerStore:
             ).fetchall()
         if header is None:
             raise KeyError(internal_id)
-        (rid, tranid, eid, trandate, memo, period, periodname, currency, symbol, created,
-         modified, subsidiary) = header
+        (
+            rid,
+            tranid,
+            eid,
+            trandate,
+            memo,
+            period,
+            periodname,
+            currency,
+            symbol,
+            created,
+            modified,
+            subsidiary,
+        ) = header
         self_href = f"{base_url}/record/v1/journalentry/{rid}"
         record: dict[str, Any] = {
             "links": [{"rel": "self", "href": self_href}],
@@ -468,8 +482,10 @@ def _ref(value: Any, path: str, *, required: bool = False) -> str | None:
         value = value.get("id")
     if value is None or not str(value).isdigit():
         raise RecordError(
-            400, "INVALID_KEY_OR_REF", f"Invalid Field Value {value!r} for the following field: "
-            f"{path.split('.')[-1]}.", path,
+            400,
+            "INVALID_KEY_OR_REF",
+            f"Invalid Field Value {value!r} for the following field: {path.split('.')[-1]}.",
+            path,
         )
     return str(value)
 
@@ -499,6 +515,8 @@ def _parse_date(value: Any, path: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise RecordError(
-            400, "INVALID_VALUE", f"Invalid Field Value {value} for the following field: {path}.",
+            400,
+            "INVALID_VALUE",
+            f"Invalid Field Value {value} for the following field: {path}.",
             path,
         ) from None

@@ -93,9 +93,7 @@ def _validate_names(tree: Any) -> None:
     for subquery in tree.find_all(exp.Subquery):
         if subquery.alias:
             alias_to_table[subquery.alias.lower()] = None
-    select_aliases = {
-        node.alias.lower() for node in tree.find_all(exp.Alias) if node.alias
-    }
+    select_aliases = {node.alias.lower() for node in tree.find_all(exp.Alias) if node.alias}
     known_anywhere = {column for table in query_tables for column, _ in TABLES[table]}
     for column in tree.find_all(exp.Column):
         if isinstance(column.this, exp.Star):
@@ -183,7 +181,5 @@ def _rewrite(node: Any) -> Any:
     if isinstance(node, exp.ToChar) and node.args.get("format") is not None:
         fmt = node.args["format"]
         if isinstance(fmt, exp.Literal) and fmt.is_string:
-            return exp.func(
-                "strftime", node.this, exp.Literal.string(oracle_to_strftime(fmt.this))
-            )
+            return exp.func("strftime", node.this, exp.Literal.string(oracle_to_strftime(fmt.this)))
     return node
