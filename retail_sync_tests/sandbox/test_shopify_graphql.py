@@ -110,7 +110,7 @@ def test_page_size_and_missing_first_are_errors(server: RunningServer) -> None:
 
 
 def test_order_shapes_match_shopify(server: RunningServer) -> None:
-    body = graphql(server, "{ orders(first: 6) { nodes { %s } } }" % ORDER_FIELDS).json()
+    body = graphql(server, "{ orders(first: 6) { nodes { " + ORDER_FIELDS + " } } }").json()
     assert "errors" not in body, body
     orders = body["data"]["orders"]["nodes"]
     assert len(orders) == 6
@@ -130,7 +130,7 @@ def test_order_shapes_match_shopify(server: RunningServer) -> None:
     assert Decimal(first["currentTotalPriceSet"]["shopMoney"]["amount"]) == total - refunded
     refund_line = first["refunds"][0]["refundLineItems"]["nodes"][0]
     assert refund_line["lineItem"]["id"] == first["lineItems"]["nodes"][0]["id"]
-    refund_tx = [t for t in first["transactions"] if t["kind"] == "REFUND"][0]
+    refund_tx = next(t for t in first["transactions"] if t["kind"] == "REFUND")
     assert refund_tx["parentTransaction"]["id"].startswith("gid://shopify/OrderTransaction/")
 
 

@@ -144,22 +144,44 @@ def flatten(
     children: dict[str, list[dict[str, Any]]],
     path: str,
 ) -> dict[str, Any]:
-    """One JSONL line for `node`; its connections' nodes go to `children` (by path)."""
-    line: dict[str, Any] = {}
-    nested: list[tuple[str, dict[str, Any]]] = []
-    for key, value in node.items():
-        if _is_connection_value(value):
-            nested.append((key, value))
-        else:
-            line[key] = value
+    """One JSONL line for `node`; its connections' nodes go to `children` (by path).
+
+    Connections found inside plain objects or lists (e.g. `refunds { refundLineItems }`) are
+    pulled out too, their `__parentId` being the nearest enclosing object that has an `id`.
+    """
+    own_id = node.get("id")
+    line = _strip(node, own_id if own_id is not None else parent_id, children, path)
     if parent_id is not None:
         line["__parentId"] = parent_id
-    own_id = node.get("id")
-    for key, value in nested:
-        child_path = f"{path}.{key}"
-        for child in _connection_nodes(value):
-            children.setdefault(child_path, []).append(flatten(child, own_id, children, child_path))
     return line
+
+
+def _strip(
+    value: dict[str, Any],
+    holder_id: Any,
+    children: dict[str, list[dict[str, Any]]],
+    path: str,
+) -> dict[str, Any]:
+    kept: dict[str, Any] = {}
+    for key, item in value.items():
+        child_path = f"{path}.{key}"
+        if _is_connection_value(item):
+            for child in _connection_nodes(item):
+                children.setdefault(child_path, []).append(
+                    flatten(child, holder_id, children, child_path)
+                )
+        elif isinstance(item, dict):
+            kept[key] = _strip(item, item.get("id", holder_id), children, child_path)
+        elif isinstance(item, list):
+            kept[key] = [
+                _strip(element, element.get("id", holder_id), children, child_path)
+                if isinstance(element, dict)
+                else element
+                for element in item
+            ]
+        else:
+            kept[key] = item
+    return kept
 
 
 class BulkManager:

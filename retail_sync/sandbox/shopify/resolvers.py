@@ -174,8 +174,7 @@ class Views:
         duplicate = (
             not ctx.bulk
             and after is not None
-            and self.faults.rng_chance("duplicate-page", f"{kind}|{after}")
-            < profile.duplicate_rate
+            and self.faults.rng_chance("duplicate-page", f"{kind}|{after}") < profile.duplicate_rate
         )
         if duplicate:
             rewind = 1 + int(self.faults.rng_chance("duplicate-size", after) * 3)
