@@ -1,0 +1,429 @@
+"""The ground truth is exact: an independent oracle re-derives every discrepancy from the files.
+
+The oracle applies the posting rules of ACCOUNTING.md to the Shopify side of a world, compares the
+result with the ERP's journal entries, payouts and on-hand rows, classifies every difference the
+way docs/sandbox.md ("Ground truth") defines it, and requires the derived rows to equal
+`truth/discrepancies.csv` exactly (kind, shop, both references, account, variance to the cent,
+business date). It runs on the hand-written tiny world and on generated worlds with a high
+discrepancy rate, so any noise the generator let slip into the ledger shows up as an extra row.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from retail_sync.sandbox.generate import generate_world
+from retail_sync.sandbox.world import World
+
+TINY = Path(__file__).parent / "worlds" / "tiny"
+PAYMENT_ACCOUNT = {
+    "shopify_payments": "1205",
+    "paypal": "1220",
+    "manual": "1220",
+    "gift_card": "2300",
+}
+UTC = ZoneInfo("UTC")
+Row = tuple[
+    str, str, str, str, str, str, str
+]  # kind, shop, shopify_ref, erp_ref, account, variance, date
+
+
+def cents(text: str | None) -> int:
+    if text is None:
+        return 0
+    negative = text.startswith("-")
+    whole, _, fraction = text.lstrip("-").partition(".")
+    value = int(whole) * 100 + int(fraction or 0)
+    return -value if negative else value
+
+
+def money(value: int) -> str:
+    sign = "-" if value < 0 else ""
+    return f"{sign}{abs(value) // 100}.{abs(value) % 100:02d}"
+
+
+def local_date(stamp: str, zone: ZoneInfo) -> str:
+    return datetime.fromisoformat(stamp).astimezone(zone).date().isoformat()
+
+
+class Expected:
+    """An entry the rules say the ledger should hold: per-account net debit (debit - credit)."""
+
+    def __init__(self, shop: str, kind: str, token: str, externalid: str, trandate: str) -> None:
+        self.shop, self.kind, self.token = shop, kind, token
+        self.externalid, self.trandate = externalid, trandate
+        self.net: dict[str, int] = defaultdict(int)
+
+    def debit(self, account: str, amount: int) -> None:
+        self.net[account] += amount
+
+    def credit(self, account: str, amount: int) -> None:
+        self.net[account] -= amount
+
+    @property
+    def total(self) -> int:
+        return sum(amount for amount in self.net.values() if amount > 0)
+
+
+def expected_entries(world: World) -> tuple[list[Expected], list[Row], set[str]]:
+    """Expected entries, Shopify-side payout mismatches, and every Shopify token that exists."""
+    entries: list[Expected] = []
+    rows: list[Row] = []
+    tokens: set[str] = set()
+    for shop in world.shops:
+        shop_id, zone = shop["id"], ZoneInfo(shop["timezone"])
+
+        def externalid(kind: str, shopify_id: int, shop_id: str = shop_id) -> str:
+            return f"shopify-{shop_id}-{kind}-{shopify_id}"
+
+        for order in world.shop_records(shop_id, "orders.jsonl"):
+            tokens.add(f"shopify:order:{order['id']}")
+            paid = [
+                tx
+                for tx in order["transactions"]
+                if tx["kind"] in ("SALE", "CAPTURE") and tx["status"] == "SUCCESS"
+            ]
+            if order["test"] or not paid:
+                continue
+            entry = Expected(
+                shop_id,
+                "order",
+                f"shopify:order:{order['id']}",
+                externalid("order", order["id"]),
+                local_date(order["processed_at"], zone),
+            )
+            entry.processed_at = order["processed_at"]  # type: ignore[attr-defined]
+            for tx in paid:
+                entry.debit(PAYMENT_ACCOUNT[tx["gateway"]], cents(tx["amount"]["shop"]))
+            entry.debit("4050", cents(order["total_discounts"]["shop"]))
+            for line in order["line_items"]:
+                account = "2300" if line.get("gift_card") else "4000"
+                entry.credit(account, cents(line["total"]["shop"]))
+            entry.credit("4100", cents(order["total_shipping"]["shop"]))
+            entry.credit("2200", cents(order["total_tax"]["shop"]))
+            entries.append(entry)
+            gateways = {tx.get("refund_id"): tx["gateway"] for tx in order["transactions"]}
+            for refund in order["refunds"]:
+                tokens.add(f"shopify:refund:{refund['id']}")
+                entry = Expected(
+                    shop_id,
+                    "refund",
+                    f"shopify:refund:{refund['id']}",
+                    externalid("refund", refund["id"]),
+                    local_date(refund["created_at"], zone),
+                )
+                entry.debit("4090", cents(refund["subtotal"]["shop"]))
+                entry.debit("4100", cents(refund["shipping"]["shop"]))
+                entry.debit("2200", cents(refund["total_tax"]["shop"]))
+                entry.credit(
+                    PAYMENT_ACCOUNT[gateways[refund["id"]]], cents(refund["total"]["shop"])
+                )
+                entries.append(entry)
+
+        sums: dict[int, int] = defaultdict(int)
+        for balance in world.shop_records(shop_id, "balance_transactions.jsonl"):
+            token = f"shopify:balance_transaction:{balance['id']}"
+            tokens.add(token)
+            if balance["test"]:
+                continue
+            if balance["payout_id"] is not None:
+                sums[balance["payout_id"]] += cents(balance["net"])
+            kind = balance["type"]
+            fee, net = cents(balance["fee"]), cents(balance["net"])
+            rules = {
+                "CHARGE": ("fee", "6100", "1205", fee),
+                "REFUND": ("fee", "6100", "1205", fee),
+                "ADJUSTMENT": ("fee", "6100", "1205", -net),
+                "DISPUTE": ("dispute", "6150", "1205", -net),
+                "ADJUSTMENT_REVERSAL": ("dispute-won", "1205", "6150", net),
+                "RESERVED_FUNDS": ("reserve", "1210", "1205", -net),
+                "RESERVED_FUNDS_REVERSAL": ("reserve-release", "1205", "1210", net),
+            }
+            entry_kind, debit, credit, amount = rules[kind]
+            if amount == 0:
+                continue
+            entry = Expected(
+                shop_id,
+                entry_kind,
+                token,
+                externalid(entry_kind, balance["id"]),
+                local_date(balance["transaction_date"], zone),
+            )
+            entry.debit(debit, amount)
+            entry.credit(credit, amount)
+            entries.append(entry)
+
+        for payout in world.shop_records(shop_id, "payouts.jsonl"):
+            token = f"shopify:payout:{payout['id']}"
+            tokens.add(token)
+            net = cents(payout["net"])
+            payout_date = local_date(payout["issued_at"], UTC)
+            if net != sums.get(payout["id"], 0):
+                paid = payout["status"] in ("PAID", "FAILED")
+                rows.append(
+                    (
+                        "payout_balance_mismatch",
+                        shop_id,
+                        token,
+                        externalid("payout", payout["id"]) if paid else "",
+                        "",
+                        money(net - sums.get(payout["id"], 0)),
+                        payout_date,
+                    )
+                )
+            if payout["status"] not in ("PAID", "FAILED"):
+                continue
+            entry = Expected(
+                shop_id, "payout", token, externalid("payout", payout["id"]), payout_date
+            )
+            entry.debit("1000", net)
+            entry.credit("1205", net)
+            entries.append(entry)
+            if payout["status"] == "FAILED":
+                entry = Expected(
+                    shop_id,
+                    "payout-failed",
+                    token,
+                    externalid("payout-failed", payout["id"]),
+                    local_date(payout["failed_at"], UTC),
+                )
+                entry.debit("1205", net)
+                entry.credit("1000", net)
+                entries.append(entry)
+    return entries, rows, tokens
+
+
+MISSING_KIND = {
+    "order": "order_missing_in_erp",
+    "refund": "refund_missing_in_erp",
+    "fee": "fee_missing_in_erp",
+    "payout": "payout_deposit_missing",
+}
+DUPLICATE_KIND = {"order": "order_duplicate_posting", "fee": "fee_duplicate_posting"}
+
+
+def classify_amounts(expected: Expected, diff: dict[str, int]) -> tuple[str, str, int]:
+    """(kind, account, variance) of an amount difference, per docs/sandbox.md."""
+    accounts = set(diff)
+    clearing = next((a for a in ("1205", "1220") if a in expected.net), "1205")
+    if expected.kind == "order":
+        if accounts == {"2200", clearing}:
+            return "order_tax_mismatch", "2200", -diff["2200"]
+        if accounts == {"4100", clearing}:
+            return "order_shipping_mismatch", "4100", -diff["4100"]
+        if accounts == {"4050", clearing}:
+            return "order_discount_mismatch", "4050", diff["4050"]
+        if accounts == {"4000", "7950"}:
+            return "order_rounding_difference", "4000", -diff["4000"]
+        if accounts == {clearing, "7900"}:
+            return "order_fx_difference", clearing, diff[clearing]
+    if expected.kind == "refund" and accounts == {"4090", clearing}:
+        return "refund_amount_mismatch", clearing, -diff[clearing]
+    if expected.kind == "payout" and accounts == {"1000", "1205"}:
+        return "payout_deposit_amount_mismatch", "1000", diff["1000"]
+    raise AssertionError(f"unexplained difference {diff} in {expected.externalid}")
+
+
+def derive_truth(root: Path) -> set[Row]:
+    world = World.open(root)
+    accounts = {a["id"]: a["acctnumber"] for a in world.erp_records("accounts.json")}
+    entries_by_token: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    shop_of_subsidiary = {s["id"]: s["shop_id"] for s in world.erp_records("subsidiaries.json")}
+    for entry in world.erp_records("journal_entries.jsonl"):
+        token = entry["memo"].split()[-1]
+        assert all(line["memo"] == token for line in entry["lines"]), entry["id"]
+        entries_by_token[token].append(entry)
+
+    expected, rows, tokens = expected_entries(world)
+    derived: set[Row] = set(rows)
+    consumed: set[str] = set()
+    for entry in expected:
+        business = entry.trandate
+        if entry.kind == "order":
+            business = local_date(entry.processed_at, ZoneInfo(world.shop(entry.shop)["timezone"]))  # type: ignore[attr-defined]
+        candidates = [
+            actual
+            for actual in entries_by_token.get(entry.token, [])
+            if actual["externalid"] in (entry.externalid, None)
+        ]
+        consumed.update(actual["id"] for actual in candidates)
+        if not candidates:
+            derived.add(
+                (
+                    MISSING_KIND[entry.kind],
+                    entry.shop,
+                    entry.token,
+                    "",
+                    "",
+                    money(-entry.total),
+                    business,
+                )
+            )
+            continue
+        originals = [a for a in candidates if a["externalid"] == entry.externalid]
+        assert len(originals) == 1, (entry.externalid, candidates)
+        original = originals[0]
+        for duplicate in candidates:
+            if duplicate["externalid"] is None:
+                total = sum(cents(line["debit"]) for line in duplicate["lines"])
+                derived.add(
+                    (
+                        DUPLICATE_KIND[entry.kind],
+                        entry.shop,
+                        entry.token,
+                        duplicate["id"],
+                        "",
+                        money(total),
+                        business,
+                    )
+                )
+        actual_net: dict[str, int] = defaultdict(int)
+        for line in original["lines"]:
+            actual_net[accounts[line["account"]]] += cents(line["debit"]) - cents(line["credit"])
+        diff = {
+            account: actual_net.get(account, 0) - entry.net.get(account, 0)
+            for account in set(actual_net) | set(entry.net)
+            if actual_net.get(account, 0) != entry.net.get(account, 0)
+        }
+        if diff:
+            kind, account, variance = classify_amounts(entry, diff)
+            derived.add(
+                (
+                    kind,
+                    entry.shop,
+                    entry.token,
+                    entry.externalid,
+                    account,
+                    money(variance),
+                    business,
+                )
+            )
+        if original["trandate"] != entry.trandate:
+            assert entry.kind == "order", original
+            utc_day = local_date(entry.processed_at, UTC)  # type: ignore[attr-defined]
+            assert original["trandate"] == utc_day
+            derived.add(
+                (
+                    "order_wrong_period",
+                    entry.shop,
+                    entry.token,
+                    entry.externalid,
+                    "",
+                    "0.00",
+                    business,
+                )
+            )
+    for token, actuals in entries_by_token.items():
+        for actual in actuals:
+            if actual["id"] in consumed:
+                continue
+            assert token not in tokens, f"unexplained extra entry {actual['id']} for {token}"
+            total = sum(cents(line["debit"]) for line in actual["lines"])
+            derived.add(
+                (
+                    "orphan_erp_entry",
+                    shop_of_subsidiary[actual["subsidiary"]],
+                    "",
+                    actual["externalid"] or actual["id"],
+                    "",
+                    money(total),
+                    actual["trandate"],
+                )
+            )
+    derived.update(inventory_rows(world))
+    return derived
+
+
+def inventory_rows(world: World) -> set[Row]:
+    rows: set[Row] = set()
+    erp_items = {i["id"]: i["itemid"] for i in world.erp_records("items.json")}
+    erp_locations = {loc["id"]: loc["name"] for loc in world.erp_records("locations.json")}
+    history: dict[tuple[str, str], list[tuple[datetime, int, str, int, int]]] = defaultdict(list)
+    zones: dict[str, ZoneInfo] = {}
+    for shop in world.shops:
+        zones[shop["id"]] = ZoneInfo(shop["timezone"])
+        skus = {i["id"]: i["sku"] for i in world.shop_records(shop["id"], "inventory_items.json")}
+        names = {loc["id"]: loc["name"] for loc in world.shop_records(shop["id"], "locations.json")}
+        for level in world.shop_records(shop["id"], "inventory_levels.jsonl"):
+            key = (skus[level["inventory_item_id"]], names[level["location_id"]])
+            history[key].append(
+                (
+                    datetime.fromisoformat(level["at"]),
+                    level["quantities"]["on_hand"],
+                    shop["id"],
+                    level["inventory_item_id"],
+                    level["location_id"],
+                )
+            )
+    for row in world.erp_records("inventory_on_hand.jsonl"):
+        key = (erp_items[row["item"]], erp_locations[row["location"]])
+        lines = history[key]
+        zone = zones[lines[0][2]]
+        day_end = datetime.combine(
+            date.fromisoformat(row["as_of"]) + timedelta(days=1), time(0), tzinfo=zone
+        )
+        state = [line for line in lines if line[0] < day_end]
+        _, on_hand, shop_id, item_id, location_id = max(state, key=lambda line: line[0])
+        if row["quantityonhand"] != on_hand:
+            rows.add(
+                (
+                    "inventory_on_hand_mismatch",
+                    shop_id,
+                    f"shopify:inventory_level:{item_id}:{location_id}",
+                    f"inventory:{row['item']}:{row['location']}",
+                    "",
+                    str(row["quantityonhand"] - on_hand),
+                    row["as_of"],
+                )
+            )
+    return rows
+
+
+def truth_rows(root: Path) -> set[Row]:
+    with (root / "truth" / "discrepancies.csv").open(newline="", encoding="utf-8") as handle:
+        return {
+            (
+                r["kind"],
+                r["shop_id"],
+                r["shopify_ref"],
+                r["erp_ref"],
+                r["account"],
+                r["expected_variance"],
+                r["business_date"],
+            )
+            for r in csv.DictReader(handle)
+        }
+
+
+def assert_truth_is_exact(root: Path) -> None:
+    derived, truth = derive_truth(root), truth_rows(root)
+    assert not derived - truth, (
+        f"differences the truth does not record: {sorted(derived - truth)[:5]}"
+    )
+    assert not truth - derived, f"truth rows the world does not show: {sorted(truth - derived)[:5]}"
+
+
+def test_tiny_world_truth_is_exact() -> None:
+    assert_truth_is_exact(TINY)
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_generated_truth_is_exact(tmp_path: Path, seed: int) -> None:
+    out = tmp_path / "world"
+    generate_world(
+        out,
+        seed=seed,
+        start=date(2026, 10, 27),
+        days=8,
+        orders_per_day=60,
+        shops=3,
+        discrepancy_rate=0.3,
+    )
+    assert_truth_is_exact(out)
