@@ -25,7 +25,8 @@ BULK_QUERY = """{ orders(query: "updated_at:>='2026-10-01T00:00:00Z'") { edges {
   id name totalPriceSet { shopMoney { amount currencyCode } }
   lineItems { edges { node { id sku quantity } } }
   refunds { id refundLineItems { edges { node { id quantity lineItem { id } } } } } } } } }"""
-RUN = """mutation Run($q: String!, $g: Boolean) { bulkOperationRunQuery(query: $q, groupObjects: $g) {
+RUN = """mutation Run($q: String!, $g: Boolean) {
+  bulkOperationRunQuery(query: $q, groupObjects: $g) {
   bulkOperation { id status } userErrors { field message code } } }"""
 POLL = """query Poll($id: ID!) { bulkOperation(id: $id) { id status errorCode objectCount
   rootObjectCount fileSize url partialDataUrl createdAt completedAt query } }"""
