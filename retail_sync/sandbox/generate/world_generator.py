@@ -160,7 +160,7 @@ def generate_world(
         out / "world.json",
         {
             "format_version": FORMAT_VERSION,
-            "name": out.name,
+            "name": f"seed-{seed}-{start.isoformat()}-{days}d",
             "seed": seed,
             "start": start.isoformat(),
             "days": days,
