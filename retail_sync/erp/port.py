@@ -105,6 +105,7 @@ class OnHand:
     location_name: str
     quantity: Decimal
     as_of: date | None
+    subsidiary_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -174,8 +175,11 @@ class ERPPort(Protocol):
 
     def periods(self) -> list[Period]: ...
 
-    def on_hand(self, as_of: date | None = None) -> Iterator[OnHand]:
-        """On-hand per item and location: current, or at the end of `as_of`."""
+    def on_hand(
+        self, as_of: date | None = None, *, subsidiary_id: str | None = None
+    ) -> Iterator[OnHand]:
+        """On-hand per item and location (of one subsidiary's locations, when given):
+        current, or at the end of `as_of`."""
         ...
 
     def post_journal(self, draft: JournalEntryDraft) -> PostResult:

@@ -50,6 +50,10 @@ def _decimal(value: Any) -> Decimal:
     return Decimal(str(value)) if value not in (None, "") else Decimal("0")
 
 
+def _optional_str(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
 def _money(value: Any) -> Decimal:
     return _decimal(value).quantize(CENT)
 
@@ -135,12 +139,19 @@ class NetSuiteERP:
             )
         return periods
 
-    def on_hand(self, as_of: date | None = None) -> Iterator[OnHand]:
+    def on_hand(
+        self, as_of: date | None = None, *, subsidiary_id: str | None = None
+    ) -> Iterator[OnHand]:
+        subsidiary_filter = ""
+        if subsidiary_id is not None:
+            subsidiary_filter = f"l.subsidiary = {int(subsidiary_id)}"
         if as_of is None:
             rows = self.client.suiteql(
-                "SELECT ib.item, i.itemid, ib.location, l.name AS location_name, "
+                "SELECT ib.item, i.itemid, ib.location, l.name AS location_name, l.subsidiary, "
                 "ib.quantityonhand FROM inventorybalance ib JOIN item i ON i.id = ib.item "
-                "JOIN location l ON l.id = ib.location ORDER BY ib.item, ib.location"
+                "JOIN location l ON l.id = ib.location "
+                + (f"WHERE {subsidiary_filter} " if subsidiary_filter else "")
+                + "ORDER BY ib.item, ib.location"
             )
             for r in rows:
                 yield OnHand(
@@ -150,17 +161,20 @@ class NetSuiteERP:
                     str(r["location_name"]),
                     _decimal(r.get("quantityonhand")),
                     None,
+                    _optional_str(r.get("subsidiary")),
                 )
             return
         # The end-of-day snapshot custom record: the latest snapshot at or before `as_of`.
         rows = self.client.suiteql(
             "SELECT s.custrecord_rs_item AS item, i.itemid, s.custrecord_rs_location AS location, "
-            "l.name AS location_name, TO_CHAR(s.custrecord_rs_asof, 'YYYY-MM-DD') AS asof, "
+            "l.name AS location_name, l.subsidiary, "
+            "TO_CHAR(s.custrecord_rs_asof, 'YYYY-MM-DD') AS asof, "
             "s.custrecord_rs_quantityonhand AS quantity FROM customrecord_rs_onhand_snapshot s "
             "JOIN item i ON i.id = s.custrecord_rs_item "
             "JOIN location l ON l.id = s.custrecord_rs_location "
             f"WHERE s.custrecord_rs_asof <= TO_DATE('{as_of.isoformat()}', 'YYYY-MM-DD') "
-            "ORDER BY s.custrecord_rs_item, s.custrecord_rs_location, s.custrecord_rs_asof"
+            + (f"AND {subsidiary_filter} " if subsidiary_filter else "")
+            + "ORDER BY s.custrecord_rs_item, s.custrecord_rs_location, s.custrecord_rs_asof"
         )
         latest: dict[tuple[str, str], OnHand] = {}
         for r in rows:
@@ -172,6 +186,7 @@ class NetSuiteERP:
                 str(r["location_name"]),
                 _decimal(r.get("quantity")),
                 date.fromisoformat(r["asof"]),
+                _optional_str(r.get("subsidiary")),
             )
         yield from latest.values()
 
