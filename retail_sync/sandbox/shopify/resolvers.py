@@ -6,6 +6,7 @@ graphql-core's default resolver reads an attribute named after the field and cal
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC
 from decimal import Decimal, InvalidOperation
@@ -39,6 +40,11 @@ ORDER_SORT_COLUMNS = {
     "ID": None,
 }
 BALANCE_SORT_COLUMNS = {"PROCESSED_AT": "transaction_date", "ID": None}
+
+
+def stable_number(text: str) -> int:
+    """A number derived from `text` that is the same in every process (unlike `hash`)."""
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big")
 
 
 def gid(kind: str, record_id: object) -> str:
@@ -663,7 +669,7 @@ def _opt_str(value: Any) -> str | None:
 class ShopifyPaymentsAccountView:
     def __init__(self, views: Views) -> None:
         self.v = views
-        self.id = gid("ShopifyPaymentsAccount", abs(hash(views.data.shop_id)) % 10**9)
+        self.id = gid("ShopifyPaymentsAccount", stable_number(views.data.shop_id))
         self.activated = True
 
     def payouts(
@@ -716,7 +722,7 @@ class ShopView:
     typename = "Shop"
 
     def __init__(self, shop: dict[str, Any]) -> None:
-        self.id = gid("Shop", abs(hash(shop["id"])) % 10**9)
+        self.id = gid("Shop", stable_number(shop["id"]))
         self.name = shop.get("name", shop["id"])
         self.myshopifyDomain = shop.get("domain", f"{shop['id']}.myshopify.com")
         self.currencyCode = shop["currency"]
