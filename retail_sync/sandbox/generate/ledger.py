@@ -287,7 +287,7 @@ class Integration:
                 orphan_external,
                 "Shopify order (manual import)",
                 orphan_token,
-                [[clearing, amount, 0], ["4000", 0, amount]],
+                [["1205", amount, 0], ["4000", 0, amount]],
                 created + 1800,
             )
             self._record(
