@@ -119,3 +119,9 @@ class World:
     @property
     def truth_path(self) -> Path:
         return self.root / "truth" / "discrepancies.csv"
+
+    def problems(self) -> list[str]:
+        """Everything `retail_sync.sandbox.validate` finds wrong with this world (empty: valid)."""
+        from retail_sync.sandbox.validate import validate_world  # validate imports this module
+
+        return validate_world(self.root)

@@ -427,3 +427,13 @@ def test_generated_truth_is_exact(tmp_path: Path, seed: int) -> None:
         discrepancy_rate=0.3,
     )
     assert_truth_is_exact(out)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_truth_is_exact_on_month_long_default_worlds(tmp_path: Path, seed: int) -> None:
+    """The reconciliation acceptance setting: 30 days, default shops and rate, three seeds."""
+    out = tmp_path / "world"
+    summary = generate_world(out, seed=seed, start=date(2026, 10, 15), days=30, orders_per_day=150)
+    assert sum(summary.discrepancies.values()) > 50
+    assert_truth_is_exact(out)

@@ -21,6 +21,7 @@ TINY = Path(__file__).parent / "worlds" / "tiny"
 
 def test_tiny_world_validates() -> None:
     assert validate_world(TINY) == []
+    assert World.open(TINY).problems() == []
 
 
 def test_tiny_world_covers_the_promised_cases() -> None:
