@@ -1,10 +1,11 @@
 """Which records get a discrepancy, of which kind, and the ground-truth file that records them.
 
 Selection (documented in docs/sandbox.md, "Ground truth"): each posted order, refund and charge
-fee is selected with probability `rate`; each closed payout with probability `min(1, 5 × rate)`
-(payouts are few); each ERP on-hand row with probability `rate / 5` (they are many). A selected
-record gets exactly one kind, drawn among the kinds it is eligible for, so no record ever carries
-two discrepancies.
+fee is selected with probability `rate` (an order whose UTC date lies in another period than its
+business date with probability `min(1, 10 × rate)`, always as `order_wrong_period`); each payout
+with probability `min(1, 5 × rate)` (payouts are few); each ERP on-hand row with probability
+`rate / 5` (they are many). A selected record gets exactly one kind, drawn among the kinds it is
+eligible for, so no record ever carries two discrepancies.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ ORDER_KIND_WEIGHTS = {
     "order_discount_mismatch": 1.0,
     "order_rounding_difference": 1.0,
     "order_fx_difference": 2.0,
-    "order_wrong_period": 8.0,  # few orders cross a month end in UTC: favour them
+    "order_wrong_period": 1.0,  # chosen on its own, see ShopGeneration.settle
     "orphan_erp_entry": 1.0,
 }
 ALL_KINDS = tuple(DISCREPANCY_DOMAINS)

@@ -31,6 +31,7 @@ from retail_sync.sandbox.world import FORMAT_VERSION
 GENERATOR = "retail_sync sandbox generate 1"
 WEEKEND_FACTOR = 1.3
 SALE_DAY_FACTOR = 2.5
+WRONG_PERIOD_BOOST = 10
 
 
 @dataclass
@@ -302,8 +303,13 @@ class ShopGeneration:
                 self.inventory.commit(product, facts.location_index, quantity)
 
         kind = None
-        if draw() < rate:
-            kind = choose_kind(rng, integration.order_eligible_kinds(facts, ORDER_KIND_WEIGHTS))
+        eligible = integration.order_eligible_kinds(facts, ORDER_KIND_WEIGHTS)
+        if "order_wrong_period" in eligible:
+            # Few orders cross a month end in UTC: select them ten times as often, always for it.
+            if draw() < min(1.0, WRONG_PERIOD_BOOST * rate):
+                kind = "order_wrong_period"
+        elif draw() < rate:
+            kind = choose_kind(rng, eligible)
         integration.post_order(facts, kind, rng)
 
         for payment in facts.payments:
