@@ -128,6 +128,8 @@ def test_orders_without_ledger_effect_exist_and_are_not_posted(tmp_path: Path) -
             gateways.update(tx["gateway"] for tx in order["transactions"])
             if order["test"] or order["financial_status"] in ("VOIDED", "EXPIRED"):
                 unposted.add(f"shopify:order:{order['id']}")
+            if order["cancelled_at"] is not None:
+                assert all(line["current_quantity"] == 0 for line in order["line_items"])
     assert {"VOIDED", "PAID", "PARTIALLY_REFUNDED", "REFUNDED"} <= set(statuses)
     assert {"shopify_payments", "paypal", "manual", "gift_card"} <= set(gateways)
     assert unposted

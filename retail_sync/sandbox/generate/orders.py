@@ -394,6 +394,8 @@ class OrderFactory:
                     )
                 )
                 financial_status = "VOIDED"
+                for record in line_records:
+                    record["current_quantity"] = 0
                 updated_epoch = void_epoch
                 captured = False
             elif flow < 0.015:  # authorization expired, never captured
