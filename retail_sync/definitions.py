@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import dagster as dg
 
-from retail_sync.defs.resources import LakeResource, SandboxWorldResource
+from retail_sync.defs.erp import assets as erp_assets
+from retail_sync.defs.resources import (
+    ERPResource,
+    LakeResource,
+    SandboxWorldResource,
+    ShopifyResource,
+    ShopsResource,
+)
 from retail_sync.defs.sandbox import assets as sandbox_assets
-from retail_sync.defs.settlement.jobs import nightly_settlement_job
+from retail_sync.defs.settlement.jobs import nightly_settlement_job, sandbox_setup_job
+from retail_sync.defs.shopify import assets as shopify_assets
 from retail_sync.settings import Paths
 
 
-def build_definitions(paths: Paths) -> dg.Definitions:
-    """Assemble the definitions for a given home (tests pass their own `tmp_path`)."""
+def build_definitions(paths: Paths, *, shopify_base_url: str = "") -> dg.Definitions:
+    """Assemble the definitions for a given home (tests and the demo pass their own)."""
     return dg.Definitions(
-        assets=dg.load_assets_from_modules([sandbox_assets]),
-        jobs=[nightly_settlement_job],
+        assets=dg.load_assets_from_modules([sandbox_assets, shopify_assets, erp_assets]),
+        jobs=[nightly_settlement_job, sandbox_setup_job],
         resources={
             "lake": LakeResource(root=str(paths.lake)),
+            "shops": ShopsResource(path=str(paths.shops_file)),
+            "shopify": ShopifyResource(base_url=shopify_base_url),
+            "erp": ERPResource(),
             "sandbox": SandboxWorldResource(path=str(paths.world)),
         },
     )

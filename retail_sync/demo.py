@@ -1,51 +1,146 @@
-"""The embedded-default demo: a seeded sandbox world through the nightly settlement job."""
+"""The embedded-default demo: a seeded sandbox world through the nightly settlement job, with
+the local Shopify and NetSuite simulators serving it over their real protocols."""
 
 from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 import dagster as dg
 
 from retail_sync.definitions import build_definitions
-from retail_sync.defs.settlement.jobs import NIGHTLY_SETTLEMENT_JOB
+from retail_sync.defs.partitions import SHOP_PARTITIONS
+from retail_sync.defs.settlement.jobs import NIGHTLY_SETTLEMENT_JOB, SANDBOX_SETUP_JOB
 from retail_sync.errors import RetailSyncError
+from retail_sync.sandbox.world import World
 from retail_sync.settings import Paths
+from retail_sync.shops import token_variable
+
+# Step-by-step engine events stay in the run's event log (the UI); the terminal gets what the
+# assets themselves report.
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 class DemoFailed(RetailSyncError):
-    """The demo run did not succeed; the message names the failed steps."""
+    """A demo run did not succeed; the message names the failed steps."""
+
+
+@dataclass(frozen=True)
+class SandboxEndpoints:
+    """Where the simulators listen while the demo runs."""
+
+    shopify_url: str
+    netsuite_url: str
+
+
+@contextmanager
+def serve_sandbox(paths: Paths, world: World) -> Iterator[SandboxEndpoints]:
+    """Serve `world` on loopback, and point the shops file and credentials at the simulators."""
+    from retail_sync.sandbox.netsuite import SANDBOX_CREDENTIALS, start_netsuite_simulator
+    from retail_sync.sandbox.shopify import start_shopify_simulator
+
+    state = paths.home / "netsuite-state"
+    # The ERP simulator keeps what was posted to it; a regenerated world starts a fresh ledger.
+    shutil.rmtree(state, ignore_errors=True)
+    shops = []
+    for shop in world.shops:
+        variable = token_variable(shop["id"])
+        os.environ[variable] = shop["access_token"]
+        shops.append(
+            {
+                key: value
+                for key, value in shop.items()
+                if key not in ("access_token", "webhook_secret")
+            }
+            | {"access_token_variable": variable}
+        )
+    paths.shops_file.write_text(json.dumps(shops, indent=2), encoding="utf-8")
+    shopify = start_shopify_simulator(world)
+    netsuite = start_netsuite_simulator(world, state_dir=state)
+    try:
+        os.environ.update(SANDBOX_CREDENTIALS.environment(netsuite.url))
+        yield SandboxEndpoints(shopify_url=shopify.url, netsuite_url=netsuite.url)
+    finally:
+        shopify.stop()
+        netsuite.stop()
+
+
+def _run(
+    job: dg.JobDefinition, instance: dg.DagsterInstance, **kwargs: object
+) -> dg.ExecuteInProcessResult:
+    result = job.execute_in_process(instance=instance, raise_on_error=False, **kwargs)  # type: ignore[arg-type]
+    if not result.success:
+        failed = [str(event.step_key) for event in result.all_events if event.is_step_failure]
+        raise DemoFailed(f"run {result.run_id} of {job.name} failed in: {', '.join(failed)}")
+    return result
+
+
+def _summary(result: dg.ExecuteInProcessResult) -> list[str]:
+    """One line per asset; a single-run range records the same figures on every partition."""
+    lines = [f"Run {result.run_id} succeeded ({result.job_def.name})."]
+    seen: set[dg.AssetKey] = set()
+    for event in result.get_asset_materialization_events():
+        materialization = event.materialization
+        if materialization.asset_key in seen:
+            continue
+        seen.add(materialization.asset_key)
+        shown = ", ".join(
+            f"{label}={value.value}"
+            for label, value in materialization.metadata.items()
+            if not isinstance(value, dg.MarkdownMetadataValue | dg.PathMetadataValue)
+        )
+        lines.append(f"  {materialization.asset_key.to_user_string()}: {shown}")
+    return lines
 
 
 def run_demo(paths: Paths, *, seed: int, days: int, orders_per_day: int) -> str:
-    """Run the nightly settlement on a fresh world in the current DAGSTER_HOME; return a summary."""
+    """Generate a world, serve it, run the nightly settlement over it; return a summary."""
     definitions = build_definitions(paths)
-    job = definitions.resolve_job_def(NIGHTLY_SETTLEMENT_JOB)
-    run_config = {
-        # Step-by-step engine events stay in the run's event log (the UI); the terminal gets
-        # what the assets themselves report.
-        "loggers": {"console": {"config": {"log_level": "INFO"}}},
-        "ops": {
-            "sandbox_world": {
-                "config": {"seed": seed, "days": days, "orders_per_day": orders_per_day}
-            }
-        }
-    }
+    paths.home.mkdir(parents=True, exist_ok=True)
     with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            run_config=run_config, instance=instance, raise_on_error=False
+        setup = _run(
+            definitions.resolve_job_def(SANDBOX_SETUP_JOB),
+            instance,
+            run_config=QUIET_LOGS
+            | {
+                "ops": {
+                    "sandbox_world": {
+                        "config": {"seed": seed, "days": days, "orders_per_day": orders_per_day}
+                    }
+                }
+            },
         )
-        if not result.success:
-            failed = [event.step_key for event in result.all_events if event.is_step_failure]
-            raise DemoFailed(f"run {result.run_id} failed in steps: {', '.join(map(str, failed))}")
-        lines = [f"Run {result.run_id} succeeded ({NIGHTLY_SETTLEMENT_JOB}).", ""]
-        for event in result.get_asset_materialization_events():
-            materialization = event.materialization
-            lines.append(f"  {materialization.asset_key.to_user_string()}")
-            for label, value in materialization.metadata.items():
-                if isinstance(value, dg.MarkdownMetadataValue):
-                    continue
-                lines.append(f"    {label}: {value.value}")
+        world = World.open(paths.world)
+        shop_ids = sorted(shop["id"] for shop in world.shops)
+        first = date.fromisoformat(world.manifest["start"])
+        last = first + timedelta(days=int(world.manifest["days"]) - 1)
+        instance.add_dynamic_partitions(SHOP_PARTITIONS, shop_ids)
+        # A range over a dynamic dimension follows the order the keys were added in, which an
+        # earlier demo may have set: span the instance's own first and last shop.
+        known_shops = instance.get_dynamic_partitions(SHOP_PARTITIONS)
+        with serve_sandbox(paths, world) as endpoints:
+            nightly = _run(
+                build_definitions(paths, shopify_base_url=endpoints.shopify_url).resolve_job_def(
+                    NIGHTLY_SETTLEMENT_JOB
+                ),
+                instance,
+                run_config=QUIET_LOGS,
+                tags={
+                    "dagster/asset_partition_range_start": f"{first}|{known_shops[0]}",
+                    "dagster/asset_partition_range_end": f"{last}|{known_shops[-1]}",
+                },
+            )
+    lines = [*_summary(setup), "", *_summary(nightly)]
     lines += [
         "",
-        f"Data is under {paths.home}; the run is recorded in {paths.dagster_home}.",
+        f"Business dates {first} .. {last} for shops {', '.join(shop_ids)} "
+        "(figures above cover the whole run).",
+        f"Data is under {paths.home}; the runs are recorded in {paths.dagster_home}.",
         "Open the Dagster UI on it with `retail-sync dev` (http://127.0.0.1:3000).",
     ]
     return "\n".join(lines)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HOME_ENV = "RETAIL_SYNC_HOME"
+SHOPS_ENV = "RETAIL_SYNC_SHOPS"
 DEFAULT_HOME = ".retail_sync"
 
 
@@ -15,10 +16,20 @@ class Paths:
     """The embedded default's folders, all under one home (`RETAIL_SYNC_HOME`)."""
 
     home: Path
+    shops_override: Path | None = None
 
     @classmethod
     def from_environment(cls) -> Paths:
-        return cls(Path(os.environ.get(HOME_ENV) or DEFAULT_HOME).expanduser().absolute())
+        shops = os.environ.get(SHOPS_ENV)
+        return cls(
+            Path(os.environ.get(HOME_ENV) or DEFAULT_HOME).expanduser().absolute(),
+            Path(shops).expanduser().absolute() if shops else None,
+        )
+
+    @property
+    def shops_file(self) -> Path:
+        """The shops file: `RETAIL_SYNC_SHOPS`, default `<home>/shops.json`."""
+        return self.shops_override or self.home / "shops.json"
 
     @property
     def lake(self) -> Path:

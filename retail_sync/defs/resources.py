@@ -1,13 +1,20 @@
-"""Resources shared by every domain: the lake, the DuckDB warehouse and the sandbox world."""
+"""Resources shared by every domain: the lake, the shops, Shopify, the ERP, the sandbox world."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Dagster reads resource annotations at runtime.
 
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
 from retail_sync.sandbox.world import World
+from retail_sync.shops import ShopSettings, ShopSettingsError, load_shops
 from retail_sync.warehouse.lake import Lake
+
+if TYPE_CHECKING:
+    from retail_sync.erp.port import ERPPort
+    from retail_sync.shopify.client import ShopifyClient
 
 
 class LakeResource(dg.ConfigurableResource):
@@ -17,6 +24,49 @@ class LakeResource(dg.ConfigurableResource):
 
     def lake(self) -> Lake:
         return Lake(Path(self.root))
+
+
+class ShopsResource(dg.ConfigurableResource):
+    """The shops this deployment reconciles, read from a shops file (docs/configuration.md)."""
+
+    path: str
+
+    def shops(self) -> dict[str, ShopSettings]:
+        return {shop.id: shop for shop in load_shops(Path(self.path))}
+
+    def shop(self, shop_id: str) -> ShopSettings:
+        shops = self.shops()
+        if shop_id not in shops:
+            raise ShopSettingsError(f"{self.path}: no shop {shop_id!r} (known: {sorted(shops)})")
+        return shops[shop_id]
+
+
+class ShopifyResource(dg.ConfigurableResource):
+    """Shopify's Admin GraphQL API; each shop's token is read from its environment variable."""
+
+    # Empty: each shop's own https://<domain>. The sandbox sets the simulator's URL.
+    base_url: str = ""
+    # Windows with more orders than this are read with a bulk operation instead of pages.
+    bulk_threshold_orders: int = 5_000
+
+    def client(self, shop: ShopSettings) -> "ShopifyClient":
+        from retail_sync.shopify.client import ShopifyClient
+
+        token = os.environ.get(shop.access_token_variable)
+        if not token:
+            raise ShopSettingsError(
+                f"shop {shop.id!r}: set {shop.access_token_variable} to its Admin API token"
+            )
+        return ShopifyClient(self.base_url or f"https://{shop.domain}", token)
+
+
+class ERPResource(dg.ConfigurableResource):
+    """The ERP behind the port; NetSuite, configured from the NETSUITE_* environment variables."""
+
+    def port(self) -> "ERPPort":
+        from retail_sync.erp.netsuite import netsuite_erp_from_env
+
+        return netsuite_erp_from_env()
 
 
 class SandboxWorldResource(dg.ConfigurableResource):

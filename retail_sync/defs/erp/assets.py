@@ -1,0 +1,124 @@
+"""The ERP's general ledger, chart, periods and on-hand, landed raw in the lake."""
+
+from datetime import date
+
+import dagster as dg
+
+from retail_sync.defs.metadata import rows_metadata
+from retail_sync.defs.partitions import date_shop_partitions, partitions_of, single_run
+from retail_sync.defs.resources import ERPResource, LakeResource, ShopsResource
+
+ERP_GROUP = "ingest_erp"
+KEY_PREFIX = ["raw", "erp"]
+# Reads from the ERP retry on the asset; the adapter already retries single requests.
+ERP_RETRY = dg.RetryPolicy(
+    max_retries=3, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.FULL
+)
+
+
+@dg.asset(
+    key_prefix=KEY_PREFIX,
+    group_name=ERP_GROUP,
+    description="Chart of accounts as the ERP holds it (snapshot, replaced on every run).",
+    kinds={"netsuite", "parquet"},
+    retry_policy=ERP_RETRY,
+)
+def accounts(erp: ERPResource, lake: LakeResource) -> dg.MaterializeResult:
+    from retail_sync.erp.landing import land_accounts
+
+    directory = lake.lake().partition_dir("raw", "erp", "accounts")
+    stats = land_accounts(erp.port(), directory=directory)
+    return dg.MaterializeResult(
+        metadata={"dagster/row_count": stats.rows, "path": dg.MetadataValue.path(str(directory))}
+    )
+
+
+@dg.asset(
+    key_prefix=KEY_PREFIX,
+    group_name=ERP_GROUP,
+    description="Accounting periods and their status: open, locked or closed (snapshot).",
+    kinds={"netsuite", "parquet"},
+    retry_policy=ERP_RETRY,
+)
+def periods(erp: ERPResource, lake: LakeResource) -> dg.MaterializeResult:
+    from retail_sync.erp.landing import land_periods
+
+    directory = lake.lake().partition_dir("raw", "erp", "periods")
+    stats = land_periods(erp.port(), directory=directory)
+    return dg.MaterializeResult(
+        metadata={"dagster/row_count": stats.rows, "path": dg.MetadataValue.path(str(directory))}
+    )
+
+
+@dg.asset(
+    key_prefix=KEY_PREFIX,
+    group_name=ERP_GROUP,
+    partitions_def=date_shop_partitions,
+    backfill_policy=single_run,
+    pool="erp_reads",
+    description="Posted GL lines dated on the business date, for the shop's subsidiary.",
+    kinds={"netsuite", "parquet"},
+    retry_policy=ERP_RETRY,
+)
+def gl_lines(
+    context: dg.AssetExecutionContext, erp: ERPResource, lake: LakeResource, shops: ShopsResource
+) -> dg.MaterializeResult:
+    from retail_sync.erp.landing import land_gl_lines
+
+    port, the_lake, settings = erp.port(), lake.lake(), shops.shops()
+    rows: dict[str, int] = {}
+    windows: list[str] = []
+    for business_date, shop_id in partitions_of(context):
+        shop = settings[shop_id]
+        directory = the_lake.partition_dir(
+            "raw", "erp", "gl_lines", shop=shop_id, date=business_date.isoformat()
+        )
+        stats = land_gl_lines(
+            port,
+            start=business_date,
+            end=business_date,
+            subsidiary_id=shop.erp_subsidiary_id,
+            directory=directory,
+        )
+        rows[f"{business_date}|{shop_id}"] = stats.rows
+        windows.append(f"{shop_id} {business_date} (subsidiary {shop.erp_subsidiary_id})")
+    return dg.MaterializeResult(
+        metadata=rows_metadata(rows)
+        | {"windows_read": dg.MetadataValue.md("\n".join(f"- {line}" for line in windows))}
+    )
+
+
+@dg.asset(
+    key_prefix=KEY_PREFIX,
+    group_name=ERP_GROUP,
+    partitions_def=date_shop_partitions,
+    backfill_policy=single_run,
+    pool="erp_reads",
+    description="ERP on-hand per item and location at the end of the business date.",
+    kinds={"netsuite", "parquet"},
+    retry_policy=ERP_RETRY,
+)
+def on_hand(
+    context: dg.AssetExecutionContext, erp: ERPResource, lake: LakeResource, shops: ShopsResource
+) -> dg.MaterializeResult:
+    from retail_sync.erp.landing import land_on_hand
+
+    port, the_lake, settings = erp.port(), lake.lake(), shops.shops()
+    rows: dict[str, int] = {}
+    as_of_dates: set[date] = set()
+    for business_date, shop_id in partitions_of(context):
+        directory = the_lake.partition_dir(
+            "raw", "erp", "on_hand", shop=shop_id, date=business_date.isoformat()
+        )
+        stats = land_on_hand(
+            port,
+            as_of=business_date,
+            subsidiary_id=settings[shop_id].erp_subsidiary_id,
+            directory=directory,
+        )
+        rows[f"{business_date}|{shop_id}"] = stats.rows
+        as_of_dates.add(business_date)
+    return dg.MaterializeResult(
+        metadata=rows_metadata(rows)
+        | {"as_of": f"{min(as_of_dates)} .. {max(as_of_dates)}" if as_of_dates else ""}
+    )

@@ -1,0 +1,31 @@
+"""Partitions shared by every ingested and reconciled asset: business date × shop."""
+
+import os
+from datetime import date
+
+import dagster as dg
+
+FIRST_DATE_ENV = "RETAIL_SYNC_FIRST_BUSINESS_DATE"
+DEFAULT_FIRST_DATE = "2026-01-01"
+
+SHOP_PARTITIONS = "shop"
+shop_partitions = dg.DynamicPartitionsDefinition(name=SHOP_PARTITIONS)
+# `end_offset=1` makes today's (still open) business date a partition, so the evening run and the
+# lookback re-read can include it.
+business_date_partitions = dg.DailyPartitionsDefinition(
+    start_date=os.environ.get(FIRST_DATE_ENV) or DEFAULT_FIRST_DATE, end_offset=1
+)
+date_shop_partitions = dg.MultiPartitionsDefinition(
+    {"date": business_date_partitions, "shop": shop_partitions}
+)
+# One run covers a range of dates and shops: a queued run costs 10–20 s before it does any work.
+single_run = dg.BackfillPolicy.single_run()
+
+
+def partitions_of(context: dg.AssetExecutionContext) -> list[tuple[date, str]]:
+    """(business date, shop id) for every partition this run materializes, in a stable order."""
+    pairs = []
+    for key in context.partition_keys:
+        dimensions = date_shop_partitions.get_partition_key_from_str(key).keys_by_dimension
+        pairs.append((date.fromisoformat(dimensions["date"]), dimensions["shop"]))
+    return sorted(pairs)

@@ -1,0 +1,179 @@
+"""Shopify orders (with line items, refunds, refund lines, transactions), payouts, balance
+transactions and inventory snapshots, landed raw in the lake per business date and shop.
+
+A partition holds the records *updated* during the shop's business date (orders) or dated on it
+(payouts by issue date, balance transactions by transaction date, inventory by snapshot date).
+Re-reading the last few partitions every night (the lookback) picks up late edits; staging keeps
+the latest version of each record.
+"""
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+
+from retail_sync.defs.metadata import rows_metadata
+from retail_sync.defs.partitions import date_shop_partitions, partitions_of, single_run
+from retail_sync.defs.resources import LakeResource, ShopifyResource, ShopsResource
+from retail_sync.warehouse.lake import Lake
+
+SHOPIFY_GROUP = "ingest_shopify"
+KEY_PREFIX = ["raw", "shopify"]
+ORDER_TABLES = (
+    "orders",
+    "order_line_items",
+    "order_refunds",
+    "order_refund_line_items",
+    "order_transactions",
+)
+SHOPIFY_RETRY = dg.RetryPolicy(
+    max_retries=3, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.FULL
+)
+COMMON: dict[str, Any] = {
+    "partitions_def": date_shop_partitions,
+    "backfill_policy": single_run,
+    "group_name": SHOPIFY_GROUP,
+    "pool": "shopify_api",
+}
+
+
+def _directory_for(lake: Lake, shop_id: str, business_date: str) -> Callable[[str], Path]:
+    def directory(table: str) -> Path:
+        return lake.partition_dir("raw", "shopify", table, shop=shop_id, date=business_date)
+
+    return directory
+
+
+class _Totals:
+    """Sums what each extraction reports into one set of asset metadata."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, int]] = {}
+        self.quarantined = 0
+        self.cost = 0.0
+        self.throttle_wait = 0.0
+        self.requests = 0
+        self.retries = 0
+        self.windows: list[str] = []
+        self.modes: set[str] = set()
+
+    def add(self, stats: Any, partition: str) -> None:
+        for table, count in stats.rows.items():
+            self.rows.setdefault(table, {})[partition] = count
+        self.quarantined += stats.quarantined
+        self.cost += stats.cost_used
+        self.throttle_wait += stats.throttle_wait_seconds
+        self.requests += stats.requests
+        self.retries += stats.retries
+        self.modes.add(stats.mode)
+        self.windows.append(
+            f"{partition}: {stats.window_start.isoformat()} → {stats.window_end.isoformat()}"
+        )
+
+    def metadata(self, table: str) -> dict[str, Any]:
+        return rows_metadata(self.rows.get(table, {})) | {
+            "quarantined": self.quarantined,
+            "api_cost_used": round(self.cost, 1),
+            "throttle_wait_seconds": round(self.throttle_wait, 3),
+            "requests": self.requests,
+            "retries": self.retries,
+            "mode": ", ".join(sorted(self.modes)),
+            "windows_read": dg.MetadataValue.md("\n".join(f"- {w}" for w in self.windows)),
+        }
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            [*KEY_PREFIX, table],
+            description=f"Shopify {table.replace('_', ' ')} of orders updated on the date.",
+            kinds={"shopify", "parquet"},
+        )
+        for table in ORDER_TABLES
+    ],
+    retry_policy=SHOPIFY_RETRY,
+    **COMMON,
+)
+def orders(
+    context: dg.AssetExecutionContext,
+    shopify: ShopifyResource,
+    lake: LakeResource,
+    shops: ShopsResource,
+):
+    from retail_sync.shopify.extract import extract_orders
+
+    the_lake, settings = lake.lake(), shops.shops()
+    totals = _Totals()
+    for business_date, shop_id in partitions_of(context):
+        shop = settings[shop_id]
+        start, end = shop.day_window(business_date)
+        stats = extract_orders(
+            shopify.client(shop),
+            shop_id=shop_id,
+            window_start=start,
+            window_end=end,
+            partition_dir_for=_directory_for(the_lake, shop_id, business_date.isoformat()),
+            bulk_threshold_orders=shopify.bulk_threshold_orders,
+        )
+        totals.add(stats, f"{business_date}|{shop_id}")
+    for table in ORDER_TABLES:
+        yield dg.MaterializeResult(asset_key=[*KEY_PREFIX, table], metadata=totals.metadata(table))
+
+
+def _single_table_asset(name: str, description: str, extract_name: str) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=name,
+        key_prefix=KEY_PREFIX,
+        description=description,
+        kinds={"shopify", "parquet"},
+        retry_policy=SHOPIFY_RETRY,
+        **COMMON,
+    )
+    def _asset(
+        context: dg.AssetExecutionContext,
+        shopify: ShopifyResource,
+        lake: LakeResource,
+        shops: ShopsResource,
+    ) -> dg.MaterializeResult:
+        from retail_sync.shopify import extract
+
+        extract_function = getattr(extract, extract_name)
+        the_lake, settings = lake.lake(), shops.shops()
+        totals = _Totals()
+        for business_date, shop_id in partitions_of(context):
+            shop = settings[shop_id]
+            directories = _directory_for(the_lake, shop_id, business_date.isoformat())
+            if name == "inventory_levels":
+                _, end = shop.day_window(business_date)
+                stats = extract_function(
+                    shopify.client(shop), shop_id=shop_id, as_of=end, partition_dir_for=directories
+                )
+            else:
+                start, end = shop.day_window(business_date)
+                stats = extract_function(
+                    shopify.client(shop),
+                    shop_id=shop_id,
+                    window_start=start,
+                    window_end=end,
+                    partition_dir_for=directories,
+                )
+            totals.add(stats, f"{business_date}|{shop_id}")
+        return dg.MaterializeResult(metadata=totals.metadata(name))
+
+    return _asset
+
+
+payouts = _single_table_asset(
+    "payouts", "Shopify Payments payouts issued on the date.", "extract_payouts"
+)
+balance_transactions = _single_table_asset(
+    "balance_transactions",
+    "Shopify Payments balance transactions dated on the date (the statement of account).",
+    "extract_balance_transactions",
+)
+inventory_levels = _single_table_asset(
+    "inventory_levels",
+    "Inventory quantities (every quantity name) per item and location at the end of the date.",
+    "extract_inventory_levels",
+)
