@@ -11,17 +11,21 @@ from retail_sync.defs.resources import (
     SandboxWorldResource,
     ShopifyResource,
     ShopsResource,
+    WarehouseResource,
 )
 from retail_sync.defs.sandbox import assets as sandbox_assets
 from retail_sync.defs.settlement.jobs import nightly_settlement_job, sandbox_setup_job
 from retail_sync.defs.shopify import assets as shopify_assets
+from retail_sync.defs.warehouse import assets as warehouse_assets
 from retail_sync.settings import Paths
 
 
 def build_definitions(paths: Paths, *, shopify_base_url: str = "") -> dg.Definitions:
     """Assemble the definitions for a given home (tests and the demo pass their own)."""
     return dg.Definitions(
-        assets=dg.load_assets_from_modules([sandbox_assets, shopify_assets, erp_assets]),
+        assets=dg.load_assets_from_modules(
+            [sandbox_assets, shopify_assets, erp_assets, warehouse_assets]
+        ),
         jobs=[nightly_settlement_job, sandbox_setup_job],
         resources={
             "lake": LakeResource(root=str(paths.lake)),
@@ -29,6 +33,7 @@ def build_definitions(paths: Paths, *, shopify_base_url: str = "") -> dg.Definit
             "shopify": ShopifyResource(base_url=shopify_base_url),
             "erp": ERPResource(),
             "sandbox": SandboxWorldResource(path=str(paths.world)),
+            "warehouse": WarehouseResource(catalog=str(paths.warehouse)),
         },
     )
 

@@ -26,6 +26,15 @@ class LakeResource(dg.ConfigurableResource):
         return Lake(Path(self.root))
 
 
+class WarehouseResource(dg.ConfigurableResource):
+    """Where the analyst catalog (DuckDB views over the lake) is published."""
+
+    catalog: str
+
+    def catalog_path(self) -> Path:
+        return Path(self.catalog)
+
+
 class ShopsResource(dg.ConfigurableResource):
     """The shops this deployment reconciles, read from a shops file (docs/configuration.md)."""
 

@@ -1,0 +1,48 @@
+"""The analyst catalog: DuckDB views over the lake, republished after every run."""
+
+import dagster as dg
+
+from retail_sync.defs.erp import assets as erp_assets
+from retail_sync.defs.metadata import markdown_table
+from retail_sync.defs.resources import LakeResource, WarehouseResource
+from retail_sync.defs.shopify import assets as shopify_assets
+
+RAW_ASSETS = [
+    erp_assets.accounts,
+    erp_assets.periods,
+    erp_assets.gl_lines,
+    erp_assets.on_hand,
+    shopify_assets.orders,
+    shopify_assets.payouts,
+    shopify_assets.balance_transactions,
+    shopify_assets.inventory_levels,
+]
+
+
+@dg.asset(
+    deps=RAW_ASSETS,
+    group_name="warehouse",
+    pool="duckdb_writer",
+    description="A DuckDB file of views (schemas raw, staging, recon, journals) over the lake, "
+    "for analysts; replaced atomically, never held open by the pipeline (docs/analysts.md).",
+    kinds={"duckdb"},
+)
+def analyst_catalog(lake: LakeResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from retail_sync.warehouse.catalog import publish_catalog
+
+    summary = publish_catalog(lake.lake(), warehouse.catalog_path())
+    views = [
+        {"schema": schema, "view": name}
+        for schema, names in summary.views.items()
+        for name in names
+    ]
+    metadata: dict[str, object] = {
+        "path": dg.MetadataValue.path(str(summary.path)),
+        "views": len(views),
+        "catalog": dg.MetadataValue.md(markdown_table(views)),
+    }
+    if summary.skipped:
+        metadata["models_waiting_for_data"] = dg.MetadataValue.md(
+            markdown_table([{"model": k, "why": v} for k, v in sorted(summary.skipped.items())])
+        )
+    return dg.MaterializeResult(metadata=metadata)
