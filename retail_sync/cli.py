@@ -104,7 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--faults", default="none", help="Shopify fault profile (docs/sandbox-shopify.md)"
     )
     serve.add_argument(
-        "--netsuite-faults", default="none", help="NetSuite fault profile (docs/sandbox-netsuite.md)"
+        "--netsuite-faults",
+        default="none",
+        help="NetSuite fault profile (docs/sandbox-netsuite.md)",
     )
     serve.add_argument("--webhook-url", default=None, help="deliver Shopify webhooks to this URL")
     serve.add_argument(
@@ -206,6 +208,7 @@ def _run_sandbox(args: argparse.Namespace) -> int:
 
 
 def _run_serve(args: argparse.Namespace) -> int:
+    import signal
     import threading
 
     from retail_sync.sandbox.netsuite import start_netsuite_simulator
@@ -239,8 +242,12 @@ def _run_serve(args: argparse.Namespace) -> int:
     print(f"NetSuite {netsuite.url}/services/rest  (faults: {args.netsuite_faults})")
     print(f"  state kept in {state_dir}; credentials in docs/sandbox-netsuite.md")
     print("Serving until interrupted (Ctrl-C).", flush=True)
+    stop = threading.Event()
+    # A service manager stops us with SIGTERM: shut down as cleanly as on Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        threading.Event().wait()
+        while not stop.wait(timeout=1.0):
+            pass
     finally:
         shopify.stop()
         netsuite.stop()
