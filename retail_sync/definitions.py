@@ -15,6 +15,10 @@ from retail_sync.defs.resources import (
 )
 from retail_sync.defs.sandbox import assets as sandbox_assets
 from retail_sync.defs.settlement.jobs import nightly_settlement_job, sandbox_setup_job
+from retail_sync.defs.settlement.schedules import (
+    nightly_settlement_schedule,
+    shop_registry_sensor,
+)
 from retail_sync.defs.shopify import assets as shopify_assets
 from retail_sync.defs.warehouse import assets as warehouse_assets
 from retail_sync.settings import Paths
@@ -27,6 +31,8 @@ def build_definitions(paths: Paths, *, shopify_base_url: str = "") -> dg.Definit
             [sandbox_assets, shopify_assets, erp_assets, warehouse_assets]
         ),
         jobs=[nightly_settlement_job, sandbox_setup_job],
+        schedules=[nightly_settlement_schedule],
+        sensors=[shop_registry_sensor],
         resources={
             "lake": LakeResource(root=str(paths.lake)),
             "shops": ShopsResource(path=str(paths.shops_file)),

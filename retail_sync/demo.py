@@ -16,6 +16,7 @@ import dagster as dg
 from retail_sync.definitions import build_definitions
 from retail_sync.defs.partitions import SHOP_PARTITIONS
 from retail_sync.defs.settlement.jobs import NIGHTLY_SETTLEMENT_JOB, SANDBOX_SETUP_JOB
+from retail_sync.defs.settlement.schedules import settlement_range_tags
 from retail_sync.errors import RetailSyncError
 from retail_sync.sandbox.world import World
 from retail_sync.settings import Paths
@@ -120,8 +121,6 @@ def run_demo(paths: Paths, *, seed: int, days: int, orders_per_day: int) -> str:
         first = date.fromisoformat(world.manifest["start"])
         last = first + timedelta(days=int(world.manifest["days"]) - 1)
         instance.add_dynamic_partitions(SHOP_PARTITIONS, shop_ids)
-        # A range over a dynamic dimension follows the order the keys were added in, which an
-        # earlier demo may have set: span the instance's own first and last shop.
         known_shops = instance.get_dynamic_partitions(SHOP_PARTITIONS)
         with serve_sandbox(paths, world) as endpoints:
             nightly = _run(
@@ -130,10 +129,7 @@ def run_demo(paths: Paths, *, seed: int, days: int, orders_per_day: int) -> str:
                 ),
                 instance,
                 run_config=QUIET_LOGS,
-                tags={
-                    "dagster/asset_partition_range_start": f"{first}|{known_shops[0]}",
-                    "dagster/asset_partition_range_end": f"{last}|{known_shops[-1]}",
-                },
+                tags=settlement_range_tags(first, last, known_shops),
             )
     lines = [*_summary(setup), "", *_summary(nightly)]
     lines += [
