@@ -1,0 +1,1 @@
+"""Shopify Admin GraphQL: a paced client, paging, bulk operations and raw landing (docs/shopify.md)."""

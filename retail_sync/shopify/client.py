@@ -1,0 +1,387 @@
+"""Admin GraphQL client: one place for auth, pacing from `throttleStatus`, retries and errors.
+
+Pacing keeps a local model of Shopify's leaky bucket, refreshed from every response's
+`extensions.cost.throttleStatus`; before a request whose estimated cost exceeds the modelled
+available points it waits exactly `(cost - available) / restoreRate`. THROTTLED answers (HTTP 200
+or 429), other 429s, 5xx and connection errors are retried with exponential backoff and full
+jitter (a `Retry-After` header is a floor). See docs/shopify.md.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from retail_sync.shopify.version import API_VERSION
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], None]
+
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 522, 524})
+THROTTLED = "THROTTLED"
+MAX_QUERY_COST = 1000
+
+
+class ShopifyError(Exception):
+    """An Admin API failure with Shopify's own error code and the request id."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        request_id: str | None = None,
+        *,
+        extensions: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(f"{code}: {message}" + (f" (request {request_id})" if request_id else ""))
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        self.extensions = dict(extensions or {})
+
+
+@dataclass
+class QueryCost:
+    """`extensions.cost` of one response."""
+
+    requested: float
+    actual: float | None
+    maximum_available: float
+    currently_available: float
+    restore_rate: float
+
+    @classmethod
+    def from_extensions(cls, extensions: Mapping[str, Any] | None) -> QueryCost | None:
+        cost = (extensions or {}).get("cost")
+        if not isinstance(cost, Mapping):
+            return None
+        status = cost.get("throttleStatus") or {}
+        try:
+            return cls(
+                requested=float(cost.get("requestedQueryCost") or 0),
+                actual=None
+                if cost.get("actualQueryCost") is None
+                else float(cost["actualQueryCost"]),
+                maximum_available=float(status["maximumAvailable"]),
+                currently_available=float(status["currentlyAvailable"]),
+                restore_rate=float(status["restoreRate"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+class ThrottleModel:
+    """A local picture of the shop's bucket, refreshed from each `throttleStatus`."""
+
+    def __init__(self) -> None:
+        self.maximum: float | None = None
+        self.available: float = 0.0
+        self.restore_rate: float = 0.0
+        self.observed_at: float = 0.0
+
+    @property
+    def known(self) -> bool:
+        return self.maximum is not None and self.restore_rate > 0
+
+    def observe(self, cost: QueryCost, now: float) -> None:
+        self.maximum = cost.maximum_available
+        self.available = cost.currently_available
+        self.restore_rate = cost.restore_rate
+        self.observed_at = now
+
+    def available_at(self, now: float) -> float:
+        if self.maximum is None:
+            return 0.0
+        gained = max(0.0, now - self.observed_at) * self.restore_rate
+        return min(self.maximum, self.available + gained)
+
+    def wait_for(self, cost: float, now: float) -> float:
+        """Seconds to wait before `cost` points are available (0 when unknown or enough)."""
+        if not self.known or cost <= 0:
+            return 0.0
+        deficit = min(cost, self.maximum or cost) - self.available_at(now)
+        return max(0.0, deficit / self.restore_rate)
+
+    def spend(self, cost: float, now: float) -> None:
+        """Debit the model as a request leaves (the response then replaces the estimate)."""
+        if self.known:
+            self.available = self.available_at(now) - cost
+            self.observed_at = now
+
+
+@dataclass
+class ClientStats:
+    """What one client did; `budget_utilisation` = points consumed / points the bucket allowed."""
+
+    requests: int = 0
+    retries: int = 0
+    throttled: int = 0
+    failed_requests: int = 0
+    cost_requested: float = 0.0
+    cost_actual: float = 0.0
+    throttle_wait_seconds: float = 0.0
+    backoff_wait_seconds: float = 0.0
+    started_at: float | None = None
+    last_response_at: float | None = None
+    starting_available: float | None = None
+    restore_rate: float | None = None
+    retry_reasons: dict[str, int] = field(default_factory=dict)
+
+    def budget_allowed(self) -> float:
+        """Points available at the start plus everything restored until the last response."""
+        if self.started_at is None or self.last_response_at is None:
+            return 0.0
+        elapsed = max(0.0, self.last_response_at - self.started_at)
+        return (self.starting_available or 0.0) + (self.restore_rate or 0.0) * elapsed
+
+    def budget_utilisation(self) -> float:
+        allowed = self.budget_allowed()
+        return self.cost_actual / allowed if allowed else 0.0
+
+
+class ShopifyClient:
+    """A paced, retrying Admin GraphQL client for one shop."""
+
+    def __init__(
+        self,
+        base_url: str,
+        access_token: str,
+        *,
+        api_version: str = API_VERSION,
+        timeout: float = 30.0,
+        max_retries: int = 8,
+        max_throttled_retries: int = 60,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 30.0,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = time.sleep,
+        jitter: Callable[[], float] = random.random,
+        http: httpx.Client | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_version = api_version
+        self.endpoint = f"{self.base_url}/admin/api/{api_version}/graphql.json"
+        self.max_retries = max_retries
+        self.max_throttled_retries = max_throttled_retries
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.clock = clock
+        self.sleep = sleep
+        self.jitter = jitter
+        self.throttle = ThrottleModel()
+        self.stats = ClientStats()
+        self.last_cost: QueryCost | None = None
+        self._learned_costs: dict[str, float] = {}
+        self._http = http or httpx.Client(timeout=timeout)
+        self._owns_http = http is None
+        self._headers = {
+            "X-Shopify-Access-Token": access_token,
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "User-Agent": "retail_sync",
+        }
+
+    def __repr__(self) -> str:
+        return f"ShopifyClient({self.base_url!r}, api_version={self.api_version!r})"
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> ShopifyClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- HTTP ---------------------------------------------------------------------------------
+
+    def stream(self, url: str) -> Any:
+        """GET `url` as a stream (bulk results: signed URLs, no auth header)."""
+        return self._http.stream("GET", url)
+
+    def execute(
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        estimated_cost: float | None = None,
+    ) -> dict[str, Any]:
+        """Run one operation and return its `data`; raise `ShopifyError` on failure.
+
+        `estimated_cost` defaults to the requested cost last seen for the same query text.
+        """
+        body = {"query": query, "variables": dict(variables or {})}
+        cost = estimated_cost if estimated_cost is not None else self._learned_costs.get(query)
+        attempt = 0
+        throttled_attempts = 0
+        while True:
+            self._pace(cost or 0.0)
+            outcome = self._send_once(body)
+            if isinstance(outcome, dict):
+                if self.last_cost is not None:
+                    self._learned_costs[query] = self.last_cost.requested
+                return outcome
+            reason, retry_after, error = outcome
+            if reason == THROTTLED:
+                throttled_attempts += 1
+                self.stats.throttled += 1
+                if self.last_cost is not None:
+                    cost = self.last_cost.requested
+                    self._learned_costs[query] = cost
+                    if cost > self.last_cost.maximum_available:
+                        # This query can never fit the bucket: the caller must ask for less.
+                        self.stats.failed_requests += 1
+                        raise ShopifyError(
+                            "COST_EXCEEDS_BUCKET",
+                            f"requested cost {cost:g} exceeds the bucket "
+                            f"({self.last_cost.maximum_available:g})",
+                            error.request_id,
+                            extensions={
+                                "cost": cost,
+                                "maxCost": self.last_cost.maximum_available,
+                            },
+                        )
+                if throttled_attempts > self.max_throttled_retries:
+                    self.stats.failed_requests += 1
+                    raise error
+            else:
+                attempt += 1
+                if attempt > self.max_retries:
+                    self.stats.failed_requests += 1
+                    raise error
+            self.stats.retries += 1
+            self.stats.retry_reasons[reason] = self.stats.retry_reasons.get(reason, 0) + 1
+            self._backoff(
+                max(attempt, throttled_attempts), retry_after, throttled=reason == THROTTLED
+            )
+
+    def _pace(self, cost: float) -> None:
+        wait = self.throttle.wait_for(cost, self.clock())
+        if wait > 0:
+            self.stats.throttle_wait_seconds += wait
+            self.sleep(wait)
+
+    def _backoff(self, attempt: int, retry_after: float | None, *, throttled: bool) -> None:
+        """Full jitter: uniform in [0, min(cap, base * 2**attempt)]; Retry-After is a floor."""
+        ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
+        if throttled:
+            # The pacing wait computed from the fresh throttleStatus does the real waiting.
+            ceiling = min(ceiling, 1.0)
+        delay = self.jitter() * ceiling
+        if retry_after is not None:
+            delay = max(delay, retry_after)
+        if delay > 0:
+            self.stats.backoff_wait_seconds += delay
+            self.sleep(delay)
+
+    def _send_once(
+        self, body: dict[str, Any]
+    ) -> dict[str, Any] | tuple[str, float | None, ShopifyError]:
+        """One POST: the data, or (retry reason, Retry-After, error) when worth retrying."""
+        now = self.clock()
+        if self.stats.started_at is None:
+            self.stats.started_at = now
+        self.throttle.spend(self._learned_costs.get(body["query"], 0.0), now)
+        self.stats.requests += 1
+        try:
+            response = self._http.post(self.endpoint, json=body, headers=self._headers)
+        except httpx.TransportError as exc:
+            return "connection", None, ShopifyError("CONNECTION_ERROR", type(exc).__name__)
+        request_id = response.headers.get("X-Request-Id")
+        retry_after = _retry_after(response.headers.get("Retry-After"))
+        payload: Any = None
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = None
+        self._observe(payload)
+        errors = payload.get("errors") if isinstance(payload, dict) else None
+        if _is_throttled(errors):
+            return THROTTLED, retry_after, ShopifyError(THROTTLED, "Throttled", request_id)
+        if response.status_code in RETRYABLE_STATUSES:
+            reason = "429" if response.status_code == 429 else "5xx"
+            message = _error_text(errors) or response.reason_phrase
+            return (
+                reason,
+                retry_after,
+                ShopifyError(f"HTTP_{response.status_code}", message, request_id),
+            )
+        if response.status_code >= 400:
+            code = {
+                401: "UNAUTHORIZED",
+                402: "PAYMENT_REQUIRED",
+                403: "FORBIDDEN",
+                404: "NOT_FOUND",
+            }
+            raise ShopifyError(
+                code.get(response.status_code, f"HTTP_{response.status_code}"),
+                _error_text(errors) or response.reason_phrase,
+                request_id,
+            )
+        if not isinstance(payload, dict):
+            return (
+                "5xx",
+                retry_after,
+                ShopifyError("BAD_RESPONSE", "response is not JSON", request_id),
+            )
+        if errors:
+            first = errors[0] if isinstance(errors, list) and errors else {}
+            extensions = first.get("extensions") if isinstance(first, dict) else None
+            code = str((extensions or {}).get("code") or "GRAPHQL_ERROR")
+            if code == "INTERNAL_SERVER_ERROR":
+                return "5xx", retry_after, ShopifyError(code, _error_text(errors), request_id)
+            raise ShopifyError(code, _error_text(errors), request_id, extensions=extensions)
+        data = payload.get("data")
+        return data if isinstance(data, dict) else {}
+
+    def _observe(self, payload: Any) -> None:
+        now = self.clock()
+        self.stats.last_response_at = now
+        cost = QueryCost.from_extensions(
+            payload.get("extensions") if isinstance(payload, dict) else None
+        )
+        if cost is None:
+            return
+        self.last_cost = cost
+        if self.stats.starting_available is None:
+            # The bucket before this first request held what is left plus what it used.
+            self.stats.starting_available = cost.currently_available + (cost.actual or 0.0)
+        self.stats.restore_rate = cost.restore_rate
+        self.stats.cost_requested += cost.requested if cost.actual is not None else 0.0
+        self.stats.cost_actual += cost.actual or 0.0
+        self.throttle.observe(cost, now)
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def _is_throttled(errors: Any) -> bool:
+    if not isinstance(errors, list):
+        return False
+    return any(
+        isinstance(e, dict) and (e.get("extensions") or {}).get("code") == THROTTLED for e in errors
+    )
+
+
+def _error_text(errors: Any) -> str:
+    if isinstance(errors, str):
+        return errors
+    if isinstance(errors, list):
+        return "; ".join(
+            str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors
+        )
+    if isinstance(errors, dict):
+        return "; ".join(f"{k}: {v}" for k, v in errors.items())
+    return ""
