@@ -13,10 +13,12 @@ import argparse
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from benchmarks.bench_generate import generation_command
 from benchmarks.measure import ProcessFigures, machine_description, median_of_runs, run_process
 from benchmarks.scale import SIZES
 
@@ -24,6 +26,8 @@ RESULTS = Path(__file__).resolve().parent / "results"
 DATA = Path(__file__).resolve().parent / ".data"
 # pandas needs the whole reconciliation in memory as Python Decimals; beyond `m` it cannot.
 PANDAS_SIZES = ("s", "m")
+# The world generator's figure is for one shop-day of 200,000 orders; size s keeps CI quick.
+GENERATOR_ORDERS = {"s": 20_000, "m": 200_000, "l": 200_000}
 
 
 @dataclass
@@ -114,6 +118,28 @@ def run(size: str, runs: int) -> list[Figure]:
             )
         )
         table.append(Figure("baseline peak RSS (pandas)", round(pandas.peak_rss_mib), "MiB"))
+
+    orders = GENERATOR_ORDERS[size]
+    with tempfile.TemporaryDirectory(prefix="bench-world-") as scratch:
+        world = run_process(generation_command(Path(scratch) / "world", orders))
+    table.append(
+        Figure(
+            f"world generator: 1 shop-day of {orders:,} orders",
+            round(world.seconds, 2),
+            "s",
+            target="< 60 s at 200,000" if orders == 200_000 else "",
+            result=_verdict(world.seconds < 60) if orders == 200_000 else "",
+        )
+    )
+    table.append(
+        Figure(
+            "world generator peak RSS",
+            round(world.peak_rss_mib),
+            "MiB",
+            target="< 2048 MiB",
+            result=_verdict(world.peak_rss_mib < 2048),
+        )
+    )
 
     imports = median_of_runs([sys.executable, "-c", "import retail_sync.definitions"], runs=runs)
     table.append(

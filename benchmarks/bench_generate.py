@@ -3,7 +3,7 @@
 Run: .venv/bin/python -m benchmarks.bench_generate [--orders 200000] [--keep DIR]
 
 Prints figure / value / unit / target / pass rows for wall time and peak RSS (the child's
-`ru_maxrss` from `resource.getrusage(RUSAGE_CHILDREN)`, as `/usr/bin/time -v` reports it), the
+own rusage, as `/usr/bin/time -v` reports it), the
 size of what was written, and the machine (cores, memory). Targets: < 60 s and < 2 GiB.
 """
 
@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from benchmarks.measure import machine_description, run_process
 
 TARGET_SECONDS = 60.0
 TARGET_RSS_MIB = 2048.0
@@ -26,11 +25,13 @@ TARGET_RSS_MIB = 2048.0
 BENCH_DATE = "2026-10-06"
 
 
-def machine() -> str:
-    with open("/proc/meminfo", encoding="ascii") as handle:
-        total_kib = int(handle.readline().split()[1])
-    memory = f"{total_kib / 1024 / 1024:.1f} GiB RAM"
-    return f"{os.cpu_count()} cores, {memory}, Python {sys.version.split()[0]}"
+def generation_command(out: Path, orders: int, seed: int = 1) -> list[str]:
+    """The generator as its own process: one shop, one ordinary business day of `orders`."""
+    return [
+        sys.executable, "-m", "retail_sync.sandbox.generate", "--out", str(out),
+        "--seed", str(seed), "--start", BENCH_DATE, "--days", "1",
+        "--orders-per-day", str(orders), "--shops", "1",
+    ]  # fmt: skip
 
 
 def folder_bytes(root: Path) -> int:
@@ -46,31 +47,14 @@ def main(argv: list[str] | None = None) -> int:
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-generate-"))
     out = args.keep or scratch / "world"
-    command = [
-        sys.executable,
-        "-m",
-        "retail_sync.sandbox.generate",
-        "--out",
-        str(out),
-        "--seed",
-        str(args.seed),
-        "--start",
-        BENCH_DATE,
-        "--days",
-        "1",
-        "--orders-per-day",
-        str(args.orders),
-        "--shops",
-        "1",
-    ]
+    command = generation_command(out, args.orders, args.seed)
     try:
-        started = time.perf_counter()
-        completed = subprocess.run(command, capture_output=True, text=True, check=False)
-        seconds = time.perf_counter() - started
-        peak_rss_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        if completed.returncode != 0:
-            print(completed.stderr, file=sys.stderr)
-            return completed.returncode
+        try:
+            figures = run_process(command)
+        except subprocess.CalledProcessError as error:
+            print(f"generation failed: {error}", file=sys.stderr)
+            return 1
+        seconds, peak_rss_mib = figures.seconds, figures.peak_rss_mib
         orders = sum(1 for _ in (out / "shopify" / "north-outfitters" / "orders.jsonl").open())
         written_mib = folder_bytes(out) / 1024 / 1024
         truth_rows = sum(1 for _ in (out / "truth" / "discrepancies.csv").open()) - 1
@@ -97,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         ("world written", round(written_mib, 1), "MiB", "", True),
         ("discrepancies injected", truth_rows, "rows", "", True),
     ]
-    print(f"machine: {machine()}")
+    print(f"machine: {machine_description()}, Python {sys.version.split()[0]}")
     print(f"command: {' '.join(command)}")
     print(f"{'figure':<34} {'value':>12} {'unit':<9} {'target':<8} pass")
     for figure, value, unit, target, passed in rows:
