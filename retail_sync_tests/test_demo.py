@@ -37,11 +37,25 @@ def test_demo_runs_the_nightly_job_on_the_embedded_instance(tmp_path: Path) -> N
     assert lake_rows == csv_rows > 0
 
     with dg.DagsterInstance.from_config(str(home / "dagster_home")) as instance:
-        runs = instance.get_runs()
-        assert [run.job_name for run in runs] == ["nightly_settlement"]
-        assert runs[0].status == dg.DagsterRunStatus.SUCCESS
+        runs = {run.job_name: run for run in instance.get_runs()}
+        assert set(runs) == {"sandbox_setup", "nightly_settlement"}
+        assert {run.status for run in runs.values()} == {dg.DagsterRunStatus.SUCCESS}
         event = instance.get_latest_materialization_event(dg.AssetKey("sandbox_discrepancy_truth"))
-        assert event is not None and event.run_id == runs[0].run_id
+        assert event is not None and event.run_id == runs["sandbox_setup"].run_id
+        nightly = runs["nightly_settlement"].run_id
+        for key in (["raw", "shopify", "orders"], ["raw", "erp", "gl_lines"], ["analyst_catalog"]):
+            event = instance.get_latest_materialization_event(dg.AssetKey(key))
+            assert event is not None and event.run_id == nightly, key
+
+    # The analyst catalog sees what the run landed, through the staging models.
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as catalog:
+        orders = catalog.execute("select count(distinct id) from raw.shopify__orders").fetchall()
+        lines = catalog.execute("select count(*) from staging.stg_erp__gl_lines").fetchall()
+    world_orders = sum(
+        1 for path in (home / "world" / "shopify").glob("*/orders.jsonl") for _ in path.open()
+    )
+    assert orders[0][0] > 0 and lines[0][0] > 0
+    assert orders[0][0] <= world_orders
 
     first_world = sorted(path.name for path in (home / "world").rglob("*"))
     again = _demo(home)
