@@ -20,11 +20,13 @@ from retail_sync_tests.conftest import TINY_WORLD
 
 
 def test_schedule_skips_without_shops() -> None:
-    with dg.instance_for_test() as instance:
-        with dg.build_schedule_context(
+    with (
+        dg.instance_for_test() as instance,
+        dg.build_schedule_context(
             instance=instance, scheduled_execution_time=datetime(2026, 11, 5, 2, 30, tzinfo=UTC)
-        ) as context:
-            assert isinstance(nightly_settlement_schedule(context), dg.SkipReason)
+        ) as context,
+    ):
+        assert isinstance(nightly_settlement_schedule(context), dg.SkipReason)
 
 
 def test_schedule_covers_the_lookback_for_every_shop(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -45,13 +47,15 @@ def test_registry_sensor_adds_new_shops_once(tmp_path: Path) -> None:
     shops_file = tmp_path / "shops.json"
     shops_file.write_text((TINY_WORLD / "shopify" / "shops.json").read_text())
     expected = sorted(shop["id"] for shop in json.loads(shops_file.read_text()))
-    with dg.instance_for_test() as instance:
-        with dg.build_sensor_context(
+    with (
+        dg.instance_for_test() as instance,
+        dg.build_sensor_context(
             instance=instance, resources={"shops": ShopsResource(path=str(shops_file))}
-        ) as context:
-            result = shop_registry_sensor(context)
-            assert isinstance(result, dg.SensorResult)
-            (request,) = result.dynamic_partitions_requests or []
-            assert sorted(request.partition_keys or []) == expected
-            instance.add_dynamic_partitions(SHOP_PARTITIONS, expected)
-            assert isinstance(shop_registry_sensor(context), dg.SkipReason)
+        ) as context,
+    ):
+        result = shop_registry_sensor(context)
+        assert isinstance(result, dg.SensorResult)
+        (request,) = result.dynamic_partitions_requests or []
+        assert sorted(request.partition_keys or []) == expected
+        instance.add_dynamic_partitions(SHOP_PARTITIONS, expected)
+        assert isinstance(shop_registry_sensor(context), dg.SkipReason)
