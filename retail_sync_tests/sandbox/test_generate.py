@@ -26,7 +26,11 @@ START = date(2026, 10, 29)  # spans the October/November month end and the US DS
 
 def small_world(out: Path, seed: int = 5, **overrides: object) -> Path:
     options: dict[str, object] = {
-        "seed": seed, "start": START, "days": 4, "orders_per_day": 40, "shops": 2,
+        "seed": seed,
+        "start": START,
+        "days": 4,
+        "orders_per_day": 40,
+        "shops": 2,
         "discrepancy_rate": 0.05,
     }
     options.update(overrides)
@@ -37,7 +41,8 @@ def small_world(out: Path, seed: int = 5, **overrides: object) -> Path:
 def file_digests(root: Path) -> dict[str, str]:
     return {
         str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(root.rglob("*")) if path.is_file()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
     }
 
 
@@ -56,8 +61,9 @@ def test_same_seed_gives_byte_identical_files(tmp_path: Path) -> None:
 def test_different_seed_gives_a_different_world(tmp_path: Path) -> None:
     first = file_digests(small_world(tmp_path / "a", seed=5))
     second = file_digests(small_world(tmp_path / "b", seed=6))
-    assert first["shopify/north-outfitters/orders.jsonl"] != (
-        second["shopify/north-outfitters/orders.jsonl"]
+    assert (
+        first["shopify/north-outfitters/orders.jsonl"]
+        != (second["shopify/north-outfitters/orders.jsonl"])
     )
     assert first["truth/discrepancies.csv"] != second["truth/discrepancies.csv"]
 
@@ -70,8 +76,9 @@ def test_discrepancy_rate_leaves_the_shopify_side_unchanged(tmp_path: Path) -> N
 
 
 def test_every_kind_appears_in_the_truth_at_a_high_rate(tmp_path: Path) -> None:
-    out = small_world(tmp_path / "w", seed=2, days=6, orders_per_day=80, shops=3,
-                      discrepancy_rate=0.5)
+    out = small_world(
+        tmp_path / "w", seed=2, days=6, orders_per_day=80, shops=3, discrepancy_rate=0.5
+    )
     kinds = truth_kinds(out)
     assert set(DISCREPANCY_DOMAINS) - set(kinds) == set()
 
@@ -94,8 +101,9 @@ def test_orders_fall_on_business_dates_in_each_shops_timezone(tmp_path: Path) ->
             assert moment.utcoffset() == moment.astimezone(zone).utcoffset()
             per_day[moment.astimezone(zone).date()] += 1
         expected = {
-            START + timedelta(days=n): day_volume(40, START + timedelta(days=n),
-                                                  START + timedelta(days=n) in peaks)
+            START + timedelta(days=n): day_volume(
+                40, START + timedelta(days=n), START + timedelta(days=n) in peaks
+            )
             for n in range(3)
         }
         assert dict(per_day) == expected
@@ -107,7 +115,8 @@ def test_shops_have_non_usd_currency_and_foreign_presentment(tmp_path: Path) -> 
     assert len(world.shops) == 2 and set(currencies.values()) - {"USD"}
     for shop in world.shops:
         foreign = [
-            order for order in world.shop_records(shop["id"], "orders.jsonl")
+            order
+            for order in world.shop_records(shop["id"], "orders.jsonl")
             if order["presentment_currency"] != shop["currency"]
         ]
         assert foreign, shop["id"]
@@ -147,9 +156,12 @@ def test_payouts_batch_whole_utc_days_and_some_are_paid(tmp_path: Path) -> None:
         days_by_payout: dict[int, set[str]] = {}
         for balance in world.shop_records(shop["id"], "balance_transactions.jsonl"):
             if balance["payout_id"] is not None:
-                day = datetime.fromisoformat(balance["transaction_date"]).astimezone(
-                    ZoneInfo("UTC")
-                ).date().isoformat()
+                day = (
+                    datetime.fromisoformat(balance["transaction_date"])
+                    .astimezone(ZoneInfo("UTC"))
+                    .date()
+                    .isoformat()
+                )
                 days_by_payout.setdefault(balance["payout_id"], set()).add(day)
         for payout in world.shop_records(shop["id"], "payouts.jsonl"):
             statuses[payout["status"]] += 1
@@ -189,10 +201,20 @@ def test_refuses_to_overwrite_a_hand_written_world(tmp_path: Path) -> None:
 def test_command_line_entry_point(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     parser = argparse.ArgumentParser()
     add_generate_arguments(parser)
-    args = parser.parse_args([
-        "--out", str(tmp_path / "w"), "--seed", "9", "--start", "2026-10-05", "--days", "2",
-        "--orders-per-day", "10",
-    ])
+    args = parser.parse_args(
+        [
+            "--out",
+            str(tmp_path / "w"),
+            "--seed",
+            "9",
+            "--start",
+            "2026-10-05",
+            "--days",
+            "2",
+            "--orders-per-day",
+            "10",
+        ]
+    )
     assert run_generate(args) == 0
     assert "2 shops x 2 days" in capsys.readouterr().out
     (tmp_path / "x").mkdir()
