@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
@@ -72,6 +73,25 @@ def build_parser() -> argparse.ArgumentParser:
     _add_home_argument(dev)
     dev.add_argument("--port", type=int, default=3000, help="UI port (default 3000)")
 
+    ingest = commands.add_parser(
+        "ingest",
+        help="pull shops' business dates from Shopify and the ERP into the lake",
+        description="Pull the chosen shops and business dates (each shop's day in its own "
+        "timezone) from Shopify and the ERP into the lake, then republish the analyst catalog. "
+        "Shops come from the shops file; tokens and ERP credentials from the environment "
+        "(docs/configuration.md).",
+    )
+    _add_home_argument(ingest)
+    ingest.add_argument(
+        "--shop",
+        action="append",
+        default=[],
+        dest="shops",
+        help="shop id (repeat for several; default: every shop in the shops file)",
+    )
+    ingest.add_argument("--start", type=_iso_date, required=True, help="first business date")
+    ingest.add_argument("--end", type=_iso_date, required=True, help="last business date")
+
     sandbox = commands.add_parser(
         "sandbox",
         help="generate worlds and serve the local Shopify and NetSuite simulators",
@@ -130,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_demo(args)
         if args.command == "dev":
             return _run_dev(args)
+        if args.command == "ingest":
+            return _run_ingest(args)
         if args.command == "sandbox":
             return _run_sandbox(args)
     except (RetailSyncError, WorldFormatError) as error:
@@ -159,6 +181,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}") from None
+
+
 def _resolve_paths(home: Path | None) -> Paths:
     if home is not None:
         os.environ[HOME_ENV] = str(home.expanduser().absolute())
@@ -181,6 +210,30 @@ def _run_demo(args: argparse.Namespace) -> int:
     paths = _resolve_paths(args.home)
     prepare_embedded_instance(paths)
     summary = run_demo(paths, seed=args.seed, days=args.days, orders_per_day=args.orders_per_day)
+    print(summary)
+    return 0
+
+
+def _run_ingest(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from retail_sync.ingest import business_dates, run_ingest
+    from retail_sync.shops import load_shops
+
+    paths = _resolve_paths(args.home)
+    if "DAGSTER_HOME" not in os.environ:
+        prepare_embedded_instance(paths)
+    shop_count = len(args.shops) or len(load_shops(paths.shops_file))
+    total = shop_count * len(business_dates(args.start, args.end))
+    with tqdm(total=total, unit="partition", file=sys.stderr) as bar:
+
+        def advance(partition: str) -> None:
+            bar.set_postfix_str(partition)
+            bar.update()
+
+        summary = run_ingest(
+            paths, shop_ids=args.shops, start=args.start, end=args.end, progress=advance
+        )
     print(summary)
     return 0
 

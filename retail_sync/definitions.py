@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 
 from retail_sync.defs.erp import assets as erp_assets
@@ -14,7 +16,12 @@ from retail_sync.defs.resources import (
     WarehouseResource,
 )
 from retail_sync.defs.sandbox import assets as sandbox_assets
-from retail_sync.defs.settlement.jobs import nightly_settlement_job, sandbox_setup_job
+from retail_sync.defs.settlement.jobs import (
+    ingest_job,
+    nightly_settlement_job,
+    publish_catalog_job,
+    sandbox_setup_job,
+)
 from retail_sync.defs.settlement.schedules import (
     nightly_settlement_schedule,
     shop_registry_sensor,
@@ -23,14 +30,22 @@ from retail_sync.defs.shopify import assets as shopify_assets
 from retail_sync.defs.warehouse import assets as warehouse_assets
 from retail_sync.settings import Paths
 
+SHOPIFY_URL_ENV = "RETAIL_SYNC_SHOPIFY_URL"
 
-def build_definitions(paths: Paths, *, shopify_base_url: str = "") -> dg.Definitions:
-    """Assemble the definitions for a given home (tests and the demo pass their own)."""
+
+def build_definitions(paths: Paths, *, shopify_base_url: str | None = None) -> dg.Definitions:
+    """Assemble the definitions for a given home (tests and the demo pass their own).
+
+    Shopify is each shop's own domain unless `RETAIL_SYNC_SHOPIFY_URL` (or `shopify_base_url`)
+    names another endpoint, such as a running `retail-sync sandbox serve`.
+    """
+    if shopify_base_url is None:
+        shopify_base_url = os.environ.get(SHOPIFY_URL_ENV, "")
     return dg.Definitions(
         assets=dg.load_assets_from_modules(
             [sandbox_assets, shopify_assets, erp_assets, warehouse_assets]
         ),
-        jobs=[nightly_settlement_job, sandbox_setup_job],
+        jobs=[nightly_settlement_job, sandbox_setup_job, ingest_job, publish_catalog_job],
         schedules=[nightly_settlement_schedule],
         sensors=[shop_registry_sensor],
         resources={

@@ -43,7 +43,7 @@ def define_raw_views(connection: duckdb.DuckDBPyConnection, lake: Lake) -> list[
 
     Hive partition folders (`shop=`, `date=`) become columns `shop` and `date`.
     """
-    names = []
+    names: list[str] = []
     raw = lake.root / "raw"
     if not raw.exists():
         return names

@@ -4,6 +4,8 @@ import dagster as dg
 
 NIGHTLY_SETTLEMENT_JOB = "nightly_settlement"
 SANDBOX_SETUP_JOB = "sandbox_setup"
+INGEST_JOB = "ingest"
+CATALOG_JOB = "publish_catalog"
 
 SETTLEMENT_GROUPS = ("ingest_shopify", "ingest_erp", "warehouse")
 
@@ -19,4 +21,17 @@ sandbox_setup_job = dg.define_asset_job(
     name=SANDBOX_SETUP_JOB,
     selection=dg.AssetSelection.groups("sandbox"),
     description="Generate the sandbox world the simulators serve and land its ground truth.",
+)
+
+ingest_job = dg.define_asset_job(
+    name=INGEST_JOB,
+    selection=dg.AssetSelection.groups("ingest_shopify", "ingest_erp"),
+    description="Pull Shopify and the ERP into the lake for the chosen dates and shops only "
+    "(what `retail-sync ingest` runs).",
+)
+
+publish_catalog_job = dg.define_asset_job(
+    name=CATALOG_JOB,
+    selection=dg.AssetSelection.groups("warehouse"),
+    description="Republish the analyst catalog over the lake as it is now.",
 )

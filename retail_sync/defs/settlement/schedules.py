@@ -1,6 +1,7 @@
 """The nightly settlement schedule (with its lookback) and the sensor that registers shops."""
 
 import os
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
@@ -22,7 +23,7 @@ def lookback_days() -> int:
     return days
 
 
-def settlement_range_tags(first: date, last: date, shops: list[str]) -> dict[str, str]:
+def settlement_range_tags(first: date, last: date, shops: Sequence[str]) -> dict[str, str]:
     """Run tags covering business dates first..last for every shop, in one run.
 
     A range over the dynamic shop dimension follows the order shops were registered in, so it

@@ -1,5 +1,7 @@
 """The analyst catalog: DuckDB views over the lake, republished after every run."""
 
+from typing import Any
+
 import dagster as dg
 
 from retail_sync.defs.erp import assets as erp_assets
@@ -36,7 +38,7 @@ def analyst_catalog(lake: LakeResource, warehouse: WarehouseResource) -> dg.Mate
         for schema, names in summary.views.items()
         for name in names
     ]
-    metadata: dict[str, object] = {
+    metadata: dict[str, Any] = {
         "path": dg.MetadataValue.path(str(summary.path)),
         "views": len(views),
         "catalog": dg.MetadataValue.md(markdown_table(views)),
