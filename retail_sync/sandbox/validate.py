@@ -26,8 +26,17 @@ MONEY_PATTERN = re.compile(r"-?\d+\.\d{2}")
 TIMESTAMP_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 TRUTH_HEADER = [
-    "discrepancy_id", "kind", "domain", "shop_id", "shopify_ref", "erp_ref", "account",
-    "expected_variance", "currency", "business_date", "note",
+    "discrepancy_id",
+    "kind",
+    "domain",
+    "shop_id",
+    "shopify_ref",
+    "erp_ref",
+    "account",
+    "expected_variance",
+    "currency",
+    "business_date",
+    "note",
 ]
 DISCREPANCY_DOMAINS = {
     "order_missing_in_erp": "orders",
@@ -53,23 +62,49 @@ TRANSACTION_KINDS = {"AUTHORIZATION", "CAPTURE", "SALE", "REFUND", "VOID"}
 TRANSACTION_STATUSES = {"SUCCESS", "FAILURE", "PENDING"}
 GATEWAYS = {"shopify_payments", "paypal", "manual", "gift_card"}
 FINANCIAL_STATUSES = {
-    "AUTHORIZED", "EXPIRED", "PAID", "PARTIALLY_PAID", "PARTIALLY_REFUNDED", "PENDING",
-    "REFUNDED", "VOIDED",
+    "AUTHORIZED",
+    "EXPIRED",
+    "PAID",
+    "PARTIALLY_PAID",
+    "PARTIALLY_REFUNDED",
+    "PENDING",
+    "REFUNDED",
+    "VOIDED",
 }
 BALANCE_TYPES = {
-    "CHARGE", "REFUND", "DISPUTE", "ADJUSTMENT", "ADJUSTMENT_REVERSAL", "RESERVED_FUNDS",
+    "CHARGE",
+    "REFUND",
+    "DISPUTE",
+    "ADJUSTMENT",
+    "ADJUSTMENT_REVERSAL",
+    "RESERVED_FUNDS",
     "RESERVED_FUNDS_REVERSAL",
 }
 BALANCE_SOURCE_TYPES = {
-    "CHARGE", "REFUND", "DISPUTE", "ADJUSTMENT", "ADJUSTMENT_REVERSAL", "SYSTEM_ADJUSTMENT",
+    "CHARGE",
+    "REFUND",
+    "DISPUTE",
+    "ADJUSTMENT",
+    "ADJUSTMENT_REVERSAL",
+    "SYSTEM_ADJUSTMENT",
     "TRANSFER",
 }
 PAYOUT_STATUSES = {"SCHEDULED", "PAID", "FAILED", "CANCELED"}
 RESTOCK_TYPES = {"RETURN", "CANCEL", "NO_RESTOCK", "LEGACY_RESTOCK"}
 QUANTITY_NAMES = ("available", "on_hand", "committed", "incoming", "reserved")
 ACCOUNT_TYPES = {
-    "Bank", "OthCurrAsset", "OthCurrLiab", "Income", "Expense", "OthExpense", "OthIncome", "COGS",
-    "AcctRec", "AcctPay", "FixedAsset", "Equity",
+    "Bank",
+    "OthCurrAsset",
+    "OthCurrLiab",
+    "Income",
+    "Expense",
+    "OthExpense",
+    "OthIncome",
+    "COGS",
+    "AcctRec",
+    "AcctPay",
+    "FixedAsset",
+    "Equity",
 }
 MAX_PROBLEMS = 200
 
@@ -200,9 +235,7 @@ def _check_shop_record(where: str, shop: Any, problems: ValidationProblems) -> N
         problems.add(where, f"shop {shop.get('id')!r}: unknown timezone {shop.get('timezone')!r}")
 
 
-def _read_truth(
-    path: Path, shop_ids: set[Any], problems: ValidationProblems
-) -> dict[str, int]:
+def _read_truth(path: Path, shop_ids: set[Any], problems: ValidationProblems) -> dict[str, int]:
     """Check the truth file; return payout_balance_mismatch variances keyed by shopify_ref."""
     balance_mismatches: dict[str, int] = {}
     if not path.exists():
@@ -249,7 +282,7 @@ def _read_truth(
 def _money(where: str, record: dict[str, Any], field: str, problems: ValidationProblems) -> int:
     value = cents(record.get(field))
     if value is None:
-        problems.add(where, f"{field} {record.get(field)!r} is not a money string like \"12.50\"")
+        problems.add(where, f'{field} {record.get(field)!r} is not a money string like "12.50"')
         return 0
     return value
 
@@ -260,7 +293,7 @@ def _bag(
     """A money bag as (shop cents, presentment cents)."""
     bag = record.get(field)
     if not isinstance(bag, dict):
-        problems.add(where, f"{field} must be a money bag {{\"shop\": ..., \"presentment\": ...}}")
+        problems.add(where, f'{field} must be a money bag {{"shop": ..., "presentment": ...}}')
         return (0, 0)
     return (
         _money(where, bag, "shop", problems),
@@ -277,7 +310,10 @@ def _sum_bags(bags: Iterable[tuple[int, int]]) -> tuple[int, int]:
 
 
 def _expect_equal(
-    where: str, what: str, actual: tuple[int, int], expected: tuple[int, int],
+    where: str,
+    what: str,
+    actual: tuple[int, int],
+    expected: tuple[int, int],
     problems: ValidationProblems,
 ) -> None:
     if actual != expected:
@@ -298,7 +334,10 @@ def format_cents(value: int) -> str:
 
 
 def _validate_shop(
-    folder: Path, shop: dict[str, Any], ids: _IdRegistry, balance_mismatches: dict[str, int],
+    folder: Path,
+    shop: dict[str, Any],
+    ids: _IdRegistry,
+    balance_mismatches: dict[str, int],
     problems: ValidationProblems,
 ) -> None:
     currency = shop.get("currency")
@@ -421,8 +460,13 @@ def _utc_date(stamp: str) -> str:
 
 
 def _validate_order(
-    where: str, order: dict[str, Any], currency: Any, ids: _IdRegistry,
-    location_ids: set[int], item_ids: set[int], problems: ValidationProblems,
+    where: str,
+    order: dict[str, Any],
+    currency: Any,
+    ids: _IdRegistry,
+    location_ids: set[int],
+    item_ids: set[int],
+    problems: ValidationProblems,
 ) -> None:
     ids.register(where, "Order", order.get("id"))
     where = f"{where} order {order.get('id')}"
@@ -481,14 +525,20 @@ def _validate_order(
     _expect_equal(where, "total_discounts", total_discounts, _sum_bags(line_discounts), problems)
     gross = _sum_bags(line_totals)
     _expect_equal(
-        where, "subtotal", subtotal,
-        (gross[0] - total_discounts[0], gross[1] - total_discounts[1]), problems,
+        where,
+        "subtotal",
+        subtotal,
+        (gross[0] - total_discounts[0], gross[1] - total_discounts[1]),
+        problems,
     )
     _expect_equal(where, "total_shipping", total_shipping, _sum_bags(shipping), problems)
     _expect_equal(where, "total_tax", total_tax, _sum_bags(taxes), problems)
     _expect_equal(
-        where, "total_price", total_price,
-        _sum_bags([subtotal, total_shipping, total_tax]), problems,
+        where,
+        "total_price",
+        total_price,
+        _sum_bags([subtotal, total_shipping, total_tax]),
+        problems,
     )
 
     transaction_ids: set[int] = set()
@@ -538,12 +588,16 @@ def _validate_order(
         )
         refund_total = _bag(refund_where, refund, "total", problems)
         _expect_equal(
-            refund_where, "total", refund_total,
-            _sum_bags([
-                refund_subtotal,
-                _bag(refund_where, refund, "shipping", problems),
-                _bag(refund_where, refund, "total_tax", problems),
-            ]),
+            refund_where,
+            "total",
+            refund_total,
+            _sum_bags(
+                [
+                    refund_subtotal,
+                    _bag(refund_where, refund, "shipping", problems),
+                    _bag(refund_where, refund, "total_tax", problems),
+                ]
+            ),
             problems,
         )
         paid_back = refund_transaction_ids.get(refund.get("id"))
