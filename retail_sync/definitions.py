@@ -27,6 +27,7 @@ from retail_sync.defs.settlement.schedules import (
     shop_registry_sensor,
 )
 from retail_sync.defs.shopify import assets as shopify_assets
+from retail_sync.defs.staging import assets as staging_assets
 from retail_sync.defs.warehouse import assets as warehouse_assets
 from retail_sync.settings import Paths
 
@@ -43,7 +44,7 @@ def build_definitions(paths: Paths, *, shopify_base_url: str | None = None) -> d
         shopify_base_url = os.environ.get(SHOPIFY_URL_ENV, "")
     return dg.Definitions(
         assets=dg.load_assets_from_modules(
-            [sandbox_assets, shopify_assets, erp_assets, warehouse_assets]
+            [sandbox_assets, shopify_assets, erp_assets, staging_assets, warehouse_assets]
         ),
         jobs=[nightly_settlement_job, sandbox_setup_job, ingest_job, publish_catalog_job],
         schedules=[nightly_settlement_schedule],

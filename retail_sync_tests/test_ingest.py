@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -86,3 +87,34 @@ def test_ingest_lands_every_record_once_and_reruns_identically(
     again = _ingest(paths, environment)
     assert again.returncode == 0, again.stderr[-3000:]
     assert {path: path.read_bytes() for path in raw.rglob("*.parquet")} == before
+
+
+def test_staging_dates_each_record_in_its_shops_timezone(
+    served: tuple[Paths, dict[str, str]],
+) -> None:
+    from retail_sync.definitions import build_definitions
+    from retail_sync.defs.settlement.schedules import settlement_range_tags
+    from retail_sync.defs.staging.assets import staging_assets
+
+    paths, environment = served
+    assert _ingest(paths, environment).returncode == 0
+    shops = {shop.id: shop for shop in load_shops(paths.shops_file)}
+    with dg.DagsterInstance.from_config(str(paths.dagster_home)) as instance:
+        known = instance.get_dynamic_partitions("shop")
+        result = dg.materialize(
+            staging_assets,
+            instance=instance,
+            resources=build_definitions(paths).resources,
+            tags=settlement_range_tags(START, END, known),
+        )
+        assert result.success
+
+    staged = duckdb.sql(
+        f"select shop_id, business_date, order_id, processed_at from read_parquet("
+        f"'{paths.lake}/staging/shopify/orders/**/*.parquet', hive_partitioning = true)"
+    ).fetchall()
+    ids = [row[2] for row in staged]
+    assert len(ids) == len(set(ids)) > 0
+    for shop_id, business_date, _, processed_at in staged:
+        assert business_date == shops[shop_id].business_date(processed_at)
+        assert START <= business_date <= END

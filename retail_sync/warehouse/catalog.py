@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
+from retail_sync.shops import ShopSettings
 from retail_sync.warehouse.lake import Lake
 
 SCHEMAS = ("raw", "staging", "recon", "journals")
@@ -61,26 +63,89 @@ def define_raw_views(connection: duckdb.DuckDBPyConnection, lake: Lake) -> list[
     return names
 
 
+def define_config_views(
+    connection: duckdb.DuckDBPyConnection, shops: Sequence[ShopSettings]
+) -> None:
+    """`raw.config__shops`: each shop's timezone, currency and subsidiary, for the models."""
+    columns = "shop_id, domain, currency, timezone, erp_subsidiary_id"
+    if not shops:
+        connection.execute(
+            f"create or replace view raw.config__shops as select * from (values "
+            f"(null::varchar, null::varchar, null::varchar, null::varchar, null::varchar)) "
+            f"as shops({columns}) where false"
+        )
+        return
+    rows = ", ".join(
+        "(" + ", ".join(_literal(value) for value in (
+            shop.id, shop.domain, shop.currency, shop.timezone, shop.erp_subsidiary_id
+        )) + ")"
+        for shop in shops
+    )  # fmt: skip
+    connection.execute(
+        f"create or replace view raw.config__shops as select * from (values {rows}) "
+        f"as shops({columns})"
+    )
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
 def define_models(
     connection: duckdb.DuckDBPyConnection, schema: str, sql_dir: Path
 ) -> tuple[list[str], dict[str, str]]:
-    """Create `schema.<model>` views from `sql_dir/<schema>/*.sql`, in name order.
+    """Create `schema.<model>` views from `sql_dir/<schema>/*.sql`.
 
-    A model whose inputs are not in the lake yet is skipped and reported, not fatal.
+    Models may read each other, so creation repeats until no more can be made; a model whose
+    inputs are not in the lake yet is skipped and reported, not fatal.
     """
-    created, skipped = [], {}
-    for model in sorted((sql_dir / schema).glob("*.sql")):
-        body = model.read_text(encoding="utf-8").strip().rstrip(";")
-        try:
-            connection.execute(f'create or replace view {schema}."{model.stem}" as {body}')
-        except duckdb.CatalogException as error:
-            skipped[f"{schema}.{model.stem}"] = str(error).splitlines()[0]
-            continue
-        created.append(model.stem)
+    pending = {model.stem: model for model in sorted((sql_dir / schema).glob("*.sql"))}
+    created: list[str] = []
+    skipped: dict[str, str] = {}
+    progressed = True
+    while pending and progressed:
+        skipped, progressed = {}, False
+        for name, model in list(pending.items()):
+            body = model.read_text(encoding="utf-8").strip().rstrip(";")
+            try:
+                connection.execute(f'create or replace view {schema}."{name}" as {body}')
+            except duckdb.CatalogException as error:
+                skipped[f"{schema}.{name}"] = str(error).splitlines()[0]
+                continue
+            created.append(name)
+            del pending[name]
+            progressed = True
     return created, skipped
 
 
-def publish_catalog(lake: Lake, target: Path, *, sql_dir: Path = SQL_DIR) -> CatalogSummary:
+def define_catalog(
+    connection: duckdb.DuckDBPyConnection,
+    summary: CatalogSummary,
+    lake: Lake,
+    shops: Sequence[ShopSettings],
+    sql_dir: Path = SQL_DIR,
+) -> None:
+    """Create every schema and view of the catalog in `connection`, recording them in `summary`."""
+    for schema in SCHEMAS:
+        connection.execute(f"create schema if not exists {schema}")
+    summary.views["raw"] = define_raw_views(connection, lake)
+    define_config_views(connection, shops)
+    for schema in SCHEMAS[1:]:
+        created, skipped = define_models(connection, schema, sql_dir)
+        summary.views[schema] = created
+        summary.skipped |= skipped
+
+
+def models_connection(lake: Lake, shops: Sequence[ShopSettings]) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection holding the catalog's views, for the pipeline's own queries."""
+    connection = duckdb.connect()
+    define_catalog(connection, CatalogSummary(path=Path(":memory:")), lake, shops)
+    return connection
+
+
+def publish_catalog(
+    lake: Lake, target: Path, *, shops: Sequence[ShopSettings] = (), sql_dir: Path = SQL_DIR
+) -> CatalogSummary:
     """Build the catalog in a temporary file and rename it over `target`."""
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.inprogress")
@@ -88,13 +153,7 @@ def publish_catalog(lake: Lake, target: Path, *, sql_dir: Path = SQL_DIR) -> Cat
     try:
         connection = duckdb.connect(str(temporary))
         try:
-            for schema in SCHEMAS:
-                connection.execute(f"create schema if not exists {schema}")
-            summary.views["raw"] = define_raw_views(connection, lake)
-            for schema in SCHEMAS[1:]:
-                created, skipped = define_models(connection, schema, sql_dir)
-                summary.views[schema] = created
-                summary.skipped |= skipped
+            define_catalog(connection, summary, lake, shops, sql_dir)
             connection.execute("checkpoint")
         finally:
             connection.close()

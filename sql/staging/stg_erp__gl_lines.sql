@@ -2,7 +2,8 @@
 -- `shopify:<entity>:<id>`, from the line memo or else the header memo) and a signed amount.
 with lines as (
     select
-        shop,
+        shop as shop_id,
+        trandate as business_date,
         transaction_id,
         line_id,
         external_id,
@@ -28,7 +29,8 @@ with lines as (
 )
 
 select
-    shop,
+    shop_id,
+    business_date,
     transaction_id,
     line_id,
     external_id,

@@ -6,8 +6,9 @@ import dagster as dg
 
 from retail_sync.defs.erp import assets as erp_assets
 from retail_sync.defs.metadata import markdown_table
-from retail_sync.defs.resources import LakeResource, WarehouseResource
+from retail_sync.defs.resources import LakeResource, ShopsResource, WarehouseResource
 from retail_sync.defs.shopify import assets as shopify_assets
+from retail_sync.defs.staging.assets import staging_assets
 
 RAW_ASSETS = [
     erp_assets.accounts,
@@ -22,17 +23,21 @@ RAW_ASSETS = [
 
 
 @dg.asset(
-    deps=RAW_ASSETS,
+    deps=[*RAW_ASSETS, *staging_assets],
     group_name="warehouse",
     pool="duckdb_writer",
     description="A DuckDB file of views (schemas raw, staging, recon, journals) over the lake, "
     "for analysts; replaced atomically, never held open by the pipeline (docs/analysts.md).",
     kinds={"duckdb"},
 )
-def analyst_catalog(lake: LakeResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def analyst_catalog(
+    lake: LakeResource, warehouse: WarehouseResource, shops: ShopsResource
+) -> dg.MaterializeResult:
     from retail_sync.warehouse.catalog import publish_catalog
 
-    summary = publish_catalog(lake.lake(), warehouse.catalog_path())
+    summary = publish_catalog(
+        lake.lake(), warehouse.catalog_path(), shops=list(shops.shops().values())
+    )
     views = [
         {"schema": schema, "view": name}
         for schema, names in summary.views.items()

@@ -1,0 +1,100 @@
+"""Staging: the SQL models of sql/staging, materialized per business date and shop.
+
+Each model is a view over the raw lake (latest version of each record, dated in the shop's
+timezone); its asset writes the rows of one (business date, shop) to
+`<lake>/staging/<source>/<entity>/shop=<shop>/date=<date>/part-0.parquet`, sorted so a re-run is
+byte-identical.
+"""
+
+import dagster as dg
+
+from retail_sync.defs.metadata import rows_metadata
+from retail_sync.defs.partitions import date_shop_partitions, partitions_of, single_run
+from retail_sync.defs.resources import LakeResource, ShopsResource
+
+STAGING_GROUP = "staging"
+
+# Each model and the raw assets it reads.
+MODEL_INPUTS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "stg_shopify__orders": (("raw", "shopify", "orders"),),
+    "stg_shopify__order_line_items": (
+        ("raw", "shopify", "orders"),
+        ("raw", "shopify", "order_line_items"),
+    ),
+    "stg_shopify__order_refunds": (
+        ("raw", "shopify", "orders"),
+        ("raw", "shopify", "order_refunds"),
+    ),
+    "stg_shopify__order_refund_line_items": (
+        ("raw", "shopify", "orders"),
+        ("raw", "shopify", "order_refunds"),
+        ("raw", "shopify", "order_refund_line_items"),
+    ),
+    "stg_shopify__order_transactions": (
+        ("raw", "shopify", "orders"),
+        ("raw", "shopify", "order_transactions"),
+    ),
+    "stg_shopify__balance_transactions": (("raw", "shopify", "balance_transactions"),),
+    "stg_shopify__payouts": (("raw", "shopify", "payouts"),),
+    "stg_shopify__inventory_levels": (("raw", "shopify", "inventory_levels"),),
+    "stg_erp__gl_lines": (("raw", "erp", "gl_lines"),),
+    "stg_erp__on_hand": (("raw", "erp", "on_hand"),),
+}
+
+
+def staging_location(model: str) -> tuple[str, str]:
+    """`stg_shopify__orders` → (`shopify`, `orders`)."""
+    source, entity = model.removeprefix("stg_").split("__", 1)
+    return source, entity
+
+
+def _staging_asset(model: str, inputs: tuple[tuple[str, ...], ...]) -> dg.AssetsDefinition:
+    source, entity = staging_location(model)
+
+    @dg.asset(
+        name=entity,
+        key_prefix=["staging", source],
+        deps=[dg.AssetKey(list(key)) for key in inputs],
+        partitions_def=date_shop_partitions,
+        backfill_policy=single_run,
+        group_name=STAGING_GROUP,
+        description=f"Model sql/staging/{model}.sql for the business date and shop.",
+        kinds={"duckdb", "parquet"},
+    )
+    def _asset(
+        context: dg.AssetExecutionContext, lake: LakeResource, shops: ShopsResource
+    ) -> dg.MaterializeResult:
+        from retail_sync.warehouse.catalog import models_connection
+        from retail_sync.warehouse.lake import write_partition
+
+        the_lake = lake.lake()
+        rows: dict[str, int] = {}
+        with models_connection(the_lake, list(shops.shops().values())) as connection:
+            defined = connection.execute(
+                "select count(*) from information_schema.tables "
+                "where table_schema = 'staging' and table_name = ?",
+                [model],
+            ).fetchall()[0][0]
+            if not defined:
+                # Its raw inputs have no partition anywhere yet (a new shop, no payouts so far).
+                return dg.MaterializeResult(
+                    metadata={"run_rows": 0, "waiting_for": "raw data this model reads"}
+                )
+            for business_date, shop_id in partitions_of(context):
+                reader = connection.execute(
+                    f"select * from staging.{model} "
+                    "where shop_id = ? and business_date = ? order by all",
+                    [shop_id, business_date],
+                ).to_arrow_reader(50_000)
+                directory = the_lake.partition_dir(
+                    "staging", source, entity, shop=shop_id, date=business_date.isoformat()
+                )
+                rows[f"{business_date}|{shop_id}"] = write_partition(
+                    directory, reader.schema, reader
+                )
+        return dg.MaterializeResult(metadata=rows_metadata(rows))
+
+    return _asset
+
+
+staging_assets = [_staging_asset(model, inputs) for model, inputs in MODEL_INPUTS.items()]

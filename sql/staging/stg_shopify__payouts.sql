@@ -1,0 +1,30 @@
+-- Shopify Payments payouts, one row each (the latest landed). A payout's date is the UTC date it
+-- was issued: Shopify's payout batch closes at midnight UTC.
+with versions as (
+    select
+        payouts.*,
+        row_number() over (
+            partition by payouts.shop_id, payouts.payout_id order by payouts.date desc
+        ) as version_rank
+    from raw.shopify__payouts as payouts
+)
+
+select
+    shop_id,
+    cast(timezone('UTC', issued_at) as date) as business_date,
+    payout_id,
+    status,
+    issued_at,
+    transaction_type,
+    currency_code,
+    net,
+    charges_gross,
+    charges_fee,
+    refunds_fee_gross,
+    refunds_fee,
+    adjustments_gross,
+    adjustments_fee,
+    reserved_funds_gross,
+    reserved_funds_fee
+from versions
+where version_rank = 1
