@@ -81,10 +81,10 @@ def _staging_asset(model: str, inputs: tuple[tuple[str, ...], ...]) -> dg.Assets
                     metadata={"run_rows": 0, "waiting_for": "raw data this model reads"}
                 )
             for business_date, shop_id in partitions_of(context):
-                reader = connection.execute(
+                reader = connection.sql(
                     f"select * from staging.{model} "
-                    "where shop_id = ? and business_date = ? order by all",
-                    [shop_id, business_date],
+                    "where shop_id = $shop and business_date = $business_date order by all",
+                    params={"shop": shop_id, "business_date": business_date},
                 ).to_arrow_reader(50_000)
                 directory = the_lake.partition_dir(
                     "staging", source, entity, shop=shop_id, date=business_date.isoformat()
