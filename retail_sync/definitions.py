@@ -7,6 +7,8 @@ import os
 import dagster as dg
 
 from retail_sync.defs.erp import assets as erp_assets
+from retail_sync.defs.quality.checks import quality_checks
+from retail_sync.defs.quality.freshness import with_freshness_policies
 from retail_sync.defs.resources import (
     ERPResource,
     LakeResource,
@@ -43,9 +45,12 @@ def build_definitions(paths: Paths, *, shopify_base_url: str | None = None) -> d
     if shopify_base_url is None:
         shopify_base_url = os.environ.get(SHOPIFY_URL_ENV, "")
     return dg.Definitions(
-        assets=dg.load_assets_from_modules(
-            [sandbox_assets, shopify_assets, erp_assets, staging_assets, warehouse_assets]
+        assets=with_freshness_policies(
+            dg.load_assets_from_modules(
+                [sandbox_assets, shopify_assets, erp_assets, staging_assets, warehouse_assets]
+            )
         ),
+        asset_checks=quality_checks,
         jobs=[nightly_settlement_job, sandbox_setup_job, ingest_job, publish_catalog_job],
         schedules=[nightly_settlement_schedule],
         sensors=[shop_registry_sensor],
