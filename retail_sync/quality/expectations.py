@@ -20,7 +20,7 @@ Scope = Literal["partition", "shop", "snapshot"]
 EARLIEST_TIMESTAMP = "2006-01-01T00:00:00+00:00"
 FUTURE_SLACK_DAYS = 1
 # An amount that parses as exact money: up to 16 integer digits and at most 2 decimals.
-DECIMAL_PATTERN = r"^-?[0-9]{1,16}(\.[0-9]{1,2})?$"
+DECIMAL_PATTERN = r"^-?[0-9]{1,16}(?:\.[0-9]{1,2})?$"
 
 # Shopify Admin GraphQL enums (2025-01), as the raw tables hold them.
 TRANSACTION_KINDS = (

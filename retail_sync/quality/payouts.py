@@ -66,10 +66,10 @@ def payout_consistency(lake: Lake, partition: PartitionRef, checked_at: dt.datet
             )
         else:
             connection.execute(f"create view balance as select * from read_parquet({balance})")
-        table: pa.Table = connection.execute(
+        table: pa.Table = connection.sql(
             f"select *, variance = 0 as consistent, $checked_at::timestamptz as checked_at "
             f"from ({PAYOUT_BALANCES_SQL}) order by payout_id",
-            {"checked_at": checked_at},
+            params={"checked_at": checked_at},
         ).to_arrow_table()
     return table.select(PAYOUT_CONSISTENCY_SCHEMA.names).cast(PAYOUT_CONSISTENCY_SCHEMA)
 

@@ -46,7 +46,7 @@ class PartitionRef:
 
     @property
     def label(self) -> str:
-        return f"{self.date}|{self.shop}" if self.shop else "snapshot"
+        return f"{self.shop}/{self.date}" if self.shop else "snapshot"
 
 
 @dataclass
