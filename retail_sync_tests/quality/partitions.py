@@ -76,7 +76,7 @@ SHOPIFY: dict[str, Rows] = {
             "currency_code": USD,
             "total_refunded_shop": _money("20.00"),
         },
-    ],  # fmt: skip
+    ],
     "order_refund_line_items": [
         {
             "refund_line_item_id": 41,
@@ -86,7 +86,7 @@ SHOPIFY: dict[str, Rows] = {
             "total_tax_shop": _money("2.00"),
             "restock_type": "RETURN",
         },
-    ],  # fmt: skip
+    ],
     "order_transactions": [
         {
             "transaction_id": 51,
@@ -108,7 +108,7 @@ SHOPIFY: dict[str, Rows] = {
             "created_at": AT,
             "processed_at": AT,
         },
-    ],  # fmt: skip
+    ],
     "payouts": [
         {
             "payout_id": 61,
@@ -119,7 +119,7 @@ SHOPIFY: dict[str, Rows] = {
             "net": _money("160.05"),
             **{column: _money("0.00") for column in _SUMMARY},
         },
-    ],  # fmt: skip
+    ],
     "balance_transactions": [
         _balance(71, "CHARGE", "110.00", "3.30", "106.70"),
         _balance(72, "CHARGE", "55.00", "1.65", "53.35"),
@@ -135,7 +135,7 @@ SHOPIFY: dict[str, Rows] = {
             "level_updated_at": AT,
             "on_hand": 5,
         },
-    ],  # fmt: skip
+    ],
 }
 ERP: dict[str, Rows] = {
     "gl_lines": [
@@ -159,7 +159,7 @@ ERP: dict[str, Rows] = {
             "trandate": DAY,
             "period_id": "211",
         },
-    ],  # fmt: skip
+    ],
     "on_hand": [
         {
             "item_id": "I1",
@@ -167,7 +167,7 @@ ERP: dict[str, Rows] = {
             "sku": "SKU-11",
             "quantity_on_hand": Decimal("5.0000"),
         },
-    ],  # fmt: skip
+    ],
 }
 SNAPSHOTS: dict[str, Rows] = {
     "accounts": [
@@ -181,7 +181,7 @@ SNAPSHOTS: dict[str, Rows] = {
             "end_date": dt.date(2026, 11, 30),
             "status": "open",
         },
-    ],  # fmt: skip
+    ],
 }
 
 
