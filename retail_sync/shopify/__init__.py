@@ -1,1 +1,1 @@
-"""Shopify Admin GraphQL: a paced client, paging, bulk operations and raw landing (docs/shopify.md)."""
+"""Shopify Admin GraphQL: paced client, paging, bulk operations, raw landing (docs/shopify.md)."""

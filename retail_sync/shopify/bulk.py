@@ -125,7 +125,7 @@ def cancel_bulk_operation(client: ShopifyClient, operation_id: str) -> None:
 def download(
     client: ShopifyClient, url: str, destination: Path, *, chunk_size: int = 1 << 20
 ) -> int:
-    """Stream `url` to `destination` chunk by chunk (never whole in memory); return bytes written."""
+    """Stream `url` to `destination` chunk by chunk; return the bytes written."""
     written = 0
     with client.stream(url) as response:
         if response.status_code != 200:

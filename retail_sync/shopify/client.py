@@ -25,6 +25,7 @@ Sleep = Callable[[float], None]
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 522, 524})
 THROTTLED = "THROTTLED"
 MAX_QUERY_COST = 1000
+PACING_MARGIN_SECONDS = 0.001
 
 
 class ShopifyError(Exception):
@@ -105,7 +106,10 @@ class ThrottleModel:
         if not self.known or cost <= 0:
             return 0.0
         deficit = min(cost, self.maximum or cost) - self.available_at(now)
-        return max(0.0, deficit / self.restore_rate)
+        if deficit <= 0:
+            return 0.0
+        # A millisecond over the exact figure, so float rounding never lands a hair short.
+        return deficit / self.restore_rate + PACING_MARGIN_SECONDS
 
     def spend(self, cost: float, now: float) -> None:
         """Debit the model as a request leaves (the response then replaces the estimate)."""
@@ -333,10 +337,10 @@ class ShopifyClient:
         if errors:
             first = errors[0] if isinstance(errors, list) and errors else {}
             extensions = first.get("extensions") if isinstance(first, dict) else None
-            code = str((extensions or {}).get("code") or "GRAPHQL_ERROR")
-            if code == "INTERNAL_SERVER_ERROR":
-                return "5xx", retry_after, ShopifyError(code, _error_text(errors), request_id)
-            raise ShopifyError(code, _error_text(errors), request_id, extensions=extensions)
+            error_code = str((extensions or {}).get("code") or "GRAPHQL_ERROR")
+            if error_code == "INTERNAL_SERVER_ERROR":
+                return "5xx", retry_after, ShopifyError(error_code, _error_text(errors), request_id)
+            raise ShopifyError(error_code, _error_text(errors), request_id, extensions=extensions)
         data = payload.get("data")
         return data if isinstance(data, dict) else {}
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -191,7 +191,7 @@ def _order_lines(client: ShopifyClient, order: dict[str, Any]) -> Iterator[dict[
 
 
 def _estimated_orders(page: list[dict[str, Any]], start: datetime, end: datetime) -> float:
-    """Orders in the window, extrapolated from how much of it the first page (by updatedAt) spans."""
+    """Orders in the window, extrapolated from the span of the first page (by updatedAt)."""
     if not page:
         return 0.0
     try:
@@ -233,7 +233,7 @@ def extract_orders(
     with tempfile.TemporaryDirectory(prefix="shopify-orders-", dir=work_dir) as tmp:
         tmp_dir = Path(tmp)
         path = tmp_dir / "orders.jsonl"
-        pages = iter_pages(
+        pages: Generator[list[dict[str, Any]], None, None] = iter_pages(
             client,
             queries.ORDERS_PAGE,
             ("orders",),
@@ -276,7 +276,8 @@ def extract_orders(
         if mode == "paged":
             seen: set[str] = set()
             with path.open("w", encoding="utf-8") as out:
-                for page in ([first_page] if first_page is not None else []) + [pages]:  # type: ignore[operator]
+                sources: list[Any] = [first_page] if first_page is not None else []
+                for page in [*sources, pages]:
                     for order in _flatten_pages(page):
                         if order["id"] in seen:
                             continue

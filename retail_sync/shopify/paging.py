@@ -7,7 +7,7 @@ endCursor }` and `nodes { id … }` on the connection found at `connection_path`
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from typing import Any
 
 from retail_sync.shopify.client import MAX_QUERY_COST, ShopifyClient, ShopifyError
@@ -32,7 +32,7 @@ def iter_pages(
     variables: Mapping[str, Any] | None = None,
     page_size: int = MAX_PAGE_SIZE,
     after: str | None = None,
-) -> Iterator[list[dict[str, Any]]]:
+) -> Generator[list[dict[str, Any]], None, None]:
     """Yield each page's nodes until `hasNextPage` is false; the caller may stop early.
 
     `first` shrinks so a page's requested cost fits both the 1000-point query limit and the
@@ -80,7 +80,7 @@ def iter_nodes(
         client, query, connection_path, variables=variables, page_size=page_size
     ):
         for node in nodes:
-            node_id = node.get("id")
+            node_id = str(node.get("id"))
             if node_id in seen:
                 continue
             seen.add(node_id)

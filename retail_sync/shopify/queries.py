@@ -108,7 +108,8 @@ LOCATIONS_PAGE = f"""query LocationsPage($first: Int!, $after: String) {{
 INVENTORY_LEVELS_PAGE = f"""query InventoryLevelsPage($id: ID!, $first: Int!, $after: String) {{
   location(id: $id) {{ inventoryLevels(first: $first, after: $after) {{
     {PAGE_INFO}
-    nodes {{ id updatedAt item {{ id sku }} quantities(names: [{_NAMES}]) {{ name quantity updatedAt }} }}
+    nodes {{ id updatedAt item {{ id sku }}
+      quantities(names: [{_NAMES}]) {{ name quantity updatedAt }} }}
   }} }}
 }}"""
 

@@ -70,7 +70,10 @@ def text(column: str, path: str) -> Field:
 
 def integer(column: str, path: str) -> Field:
     label = _quote(f"non-integer at {_label(path)}: ")
-    check = f"CASE WHEN {path} IS NOT NULL AND TRY_CAST({path} AS BIGINT) IS NULL THEN {label} || {path} END"
+    check = (
+        f"CASE WHEN {path} IS NOT NULL AND TRY_CAST({path} AS BIGINT) IS NULL "
+        f"THEN {label} || {path} END"
+    )
     return Field(column, pa.int64(), f"TRY_CAST({path} AS BIGINT)", (check,))
 
 
@@ -104,7 +107,8 @@ def amount_checks(path: str) -> tuple[str, ...]:
 def currency_check(path: str) -> str:
     return (
         f"CASE WHEN {path} IS NULL OR NOT regexp_full_match({path}, '{CURRENCY_PATTERN}') "
-        f"THEN {_quote('bad currency code at ' + _label(path) + ': ')} || coalesce({path}, 'null') END"
+        f"THEN {_quote('bad currency code at ' + _label(path) + ': ')} "
+        f"|| coalesce({path}, 'null') END"
     )
 
 
@@ -150,7 +154,8 @@ def tax_total(prefix: str, path: str) -> list[Field]:
                 f"coalesce(list_sum(list_transform({path}, lambda t: TRY_CAST({amount} AS "
                 f"DECIMAL(18,2)))), 0::DECIMAL(18,2))::DECIMAL(18,2)",
                 (
-                    f"CASE WHEN {bad} THEN {_quote('null or non-numeric amount in ' + _label(path))} END",
+                    f"CASE WHEN {bad} "
+                    f"THEN {_quote('null or non-numeric amount in ' + _label(path))} END",
                 ),
             )
         )
@@ -313,7 +318,7 @@ ORDER_TRANSACTIONS = Entity(
         "processedAt",
         "createdAt",
         "parentTransaction",
-    ),  # fmt: skip
+    ),
 )
 
 _SUMMARY = (
@@ -383,7 +388,7 @@ BALANCE_TRANSACTIONS = Entity(
         "adjustmentReason",
         "associatedOrder",
         "associatedPayout",
-    ),  # fmt: skip
+    ),
 )
 
 INVENTORY_LEVELS = Entity(
@@ -467,7 +472,7 @@ ORDER_LINE_COLUMNS: dict[str, str] = {
             "currentTotalPriceSet",
             "totalRefundedSet",
         )
-    },  # fmt: skip
+    },
     "refunds": f"STRUCT(id VARCHAR, createdAt VARCHAR, note VARCHAR, totalRefundedSet {_BAG})[]",
     "transactions": (
         "STRUCT(id VARCHAR, kind VARCHAR, status VARCHAR, gateway VARCHAR, test VARCHAR, "
