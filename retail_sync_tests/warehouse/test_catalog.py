@@ -45,7 +45,7 @@ def test_views_over_the_lake_and_staging(tmp_path: Path) -> None:
 
     with duckdb.connect(str(tmp_path / "catalog.duckdb"), read_only=True) as connection:
         rows = connection.execute(
-            "select shop, trandate, shopify_entity, shopify_id, sum(signed_amount) "
+            "select shop_id, business_date, shopify_entity, shopify_id, sum(signed_amount) "
             "from staging.stg_erp__gl_lines group by all order by all"
         ).fetchall()
     assert rows == [
