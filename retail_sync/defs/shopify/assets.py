@@ -105,7 +105,11 @@ def orders(
 
     the_lake, settings = lake.lake(), shops.shops()
     totals = _Totals()
-    for business_date, shop_id in partitions_of(context):
+    partitions = partitions_of(context)
+    # A run over several dates is a backfill: read it with bulk operations. A single date lets
+    # the extraction choose from the size of the window.
+    use_bulk = True if len({business_date for business_date, _ in partitions}) > 1 else None
+    for business_date, shop_id in partitions:
         shop = settings[shop_id]
         start, end = shop.day_window(business_date)
         stats = extract_orders(
@@ -114,6 +118,7 @@ def orders(
             window_start=start,
             window_end=end,
             partition_dir_for=_directory_for(the_lake, shop_id, business_date.isoformat()),
+            use_bulk=use_bulk,
             bulk_threshold_orders=shopify.bulk_threshold_orders,
         )
         totals.add(stats, f"{business_date}|{shop_id}")
