@@ -39,7 +39,15 @@ def tiny_world(tmp_path_factory: pytest.TempPathFactory) -> Shop:
     """Two days of 30 orders: small enough for the hostile profile's shrunken bucket."""
     root = tmp_path_factory.mktemp("shopify-tiny") / "world"
     generate_world(root, seed=5, start=date(2026, 10, 1), days=2, orders_per_day=30, shops=1)
-    shop = json.loads((root / "shopify" / "shops.json").read_text())[0]
+    # A Plus bucket (2,000 points once the hostile profile shrinks it tenfold) keeps paged order
+    # reads at several orders a page. With one order a page the simulator's duplicate fault
+    # serves only already-seen records and moves `endCursor` backwards, which real Shopify does
+    # not do (reported in docs/shopify.md).
+    shops_path = root / "shopify" / "shops.json"
+    shops = json.loads(shops_path.read_text())
+    shops[0]["plan"] = "PLUS"
+    shops_path.write_text(json.dumps(shops))
+    shop = shops[0]
     return Shop(root, shop["id"], shop["access_token"])
 
 
