@@ -298,3 +298,16 @@ def test_code_location_has_every_suite_and_freshness(tmp_path: Path) -> None:
     for key in graph.get_all_asset_keys():
         policy = graph.get(key).freshness_policy
         assert (policy == INGESTED_FRESHNESS) == (key.path[0] == "raw")
+
+
+def test_a_check_run_alone_evaluates_the_newest_date_of_each_shop(tmp_path: Path) -> None:
+    from retail_sync.defs.quality.checks import latest_partitions
+    from retail_sync.quality.expectations import SUITES
+
+    lake = Lake(tmp_path)
+    for shop, day in ((SHOP, "2026-10-31"), (SHOP, DATE), ("s2", "2026-10-30")):
+        lake.partition_dir("raw", "shopify", "payouts", shop=shop, date=day).mkdir(parents=True)
+    assert latest_partitions(lake, SUITES[("raw", "shopify", "payouts")]) == [
+        PartitionRef(SHOP, DATE),
+        PartitionRef("s2", "2026-10-30"),
+    ]
