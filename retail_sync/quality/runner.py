@@ -18,9 +18,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
-
-import duckdb
+from typing import TYPE_CHECKING, Any, Literal
 
 from retail_sync.quality.expectations import (
     DECIMAL_PATTERN,
@@ -30,6 +28,9 @@ from retail_sync.quality.expectations import (
     Suite,
 )
 from retail_sync.warehouse.lake import Lake
+
+if TYPE_CHECKING:
+    import duckdb
 
 GX_ROW_LIMIT = 200_000
 SAMPLE_SIZE = 10
@@ -270,6 +271,8 @@ def validate(
     threads: int | None = None,
 ) -> SuiteResult:
     """Evaluate every expectation of `suite` over `partitions` of the lake."""
+    import duckdb  # here, not at module level: the code location imports this module
+
     started = time.perf_counter()
     now = now or dt.datetime.now(dt.UTC)
     results = {e.name: ExpectationResult(e, parameters=e.parameters()) for e in suite.expectations}
