@@ -131,6 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders-per-day", type=int, default=200_000)
     parser.add_argument("--paged-orders-per-day", type=int, default=300)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--work", type=Path, help="keep the big world and its bulk file here between runs"
+    )
     parser.add_argument("--child-ingest", nargs=6, metavar="ARG", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child_ingest:
@@ -142,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     results: list[tuple[str, float, str, str, bool]] = []
     with tempfile.TemporaryDirectory(prefix="bench-shopify-") as tmp:
         work = Path(tmp)
+        keep = args.work or work
+        keep.mkdir(parents=True, exist_ok=True)
         utilisation, requests, failed, seconds = paged_utilisation(work, args.paged_orders_per_day)
         results.append(
             ("paged throttle-budget utilisation", utilisation * 100, "%", ">= 90 %",
@@ -152,8 +157,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         results.append(("paged run time", seconds, "s", "", True))
 
-        world, shop = _world(work / "big-world", args.orders_per_day, 2)
-        path = bulk_file(work, world, shop)
+        world = keep / f"big-world-{args.orders_per_day}"
+        if (world / "world.json").exists():
+            shop = json.loads((world / "shopify" / "shops.json").read_text())[0]
+        else:
+            world, shop = _world(world, args.orders_per_day, 2)
+        path = keep / f"orders-bulk-{args.orders_per_day}.jsonl"
+        if not path.exists():
+            bulk_file(keep, world, shop).rename(path)
         timings = [land_bulk_file(path, work / f"lake-{n}") for n in range(args.runs)]
         lines, rows, _ = timings[0]
         seconds = statistics.median(t[2] for t in timings)

