@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import dagster as dg
 
@@ -18,6 +19,7 @@ from retail_sync.defs.partitions import SHOP_PARTITIONS
 from retail_sync.defs.settlement.jobs import NIGHTLY_SETTLEMENT_JOB, SANDBOX_SETUP_JOB
 from retail_sync.defs.settlement.schedules import settlement_range_tags
 from retail_sync.errors import RetailSyncError
+from retail_sync.run_outcome import RunOutcome, describe, run_outcome
 from retail_sync.sandbox.world import World
 from retail_sync.settings import Paths
 from retail_sync.shops import token_variable
@@ -72,18 +74,22 @@ def serve_sandbox(paths: Paths, world: World) -> Iterator[SandboxEndpoints]:
 
 
 def _run(
-    job: dg.JobDefinition, instance: dg.DagsterInstance, **kwargs: object
-) -> dg.ExecuteInProcessResult:
-    result = job.execute_in_process(instance=instance, raise_on_error=False, **kwargs)  # type: ignore[arg-type]
-    if not result.success:
-        failed = [str(event.step_key) for event in result.all_events if event.is_step_failure]
-        raise DemoFailed(f"run {result.run_id} of {job.name} failed in: {', '.join(failed)}")
-    return result
+    job: dg.JobDefinition, instance: dg.DagsterInstance, **kwargs: Any
+) -> tuple[dg.ExecuteInProcessResult, RunOutcome]:
+    """Run in process; a run stopped only by failed blocking checks is an outcome to report
+    (the sandbox world injects Shopify-side inconsistencies on purpose), a raised error is not."""
+    result = job.execute_in_process(instance=instance, raise_on_error=False, **kwargs)
+    outcome = run_outcome(result)
+    if not result.success and not outcome.only_blocked:
+        failed = ", ".join(outcome.errored_steps) or "the run itself"
+        raise DemoFailed(f"run {result.run_id} of {job.name} failed in: {failed}")
+    return result, outcome
 
 
-def _summary(result: dg.ExecuteInProcessResult) -> list[str]:
+def _summary(result: dg.ExecuteInProcessResult, outcome: RunOutcome) -> list[str]:
     """One line per asset; a single-run range records the same figures on every partition."""
-    lines = [f"Run {result.run_id} succeeded ({result.job_def.name})."]
+    verdict = "succeeded" if result.success else "was stopped by failed blocking checks"
+    lines = [f"Run {result.run_id} {verdict} ({result.job_def.name})."]
     seen: set[dg.AssetKey] = set()
     for event in result.get_asset_materialization_events():
         materialization = event.materialization
@@ -96,6 +102,8 @@ def _summary(result: dg.ExecuteInProcessResult) -> list[str]:
             if not isinstance(value, dg.MarkdownMetadataValue | dg.PathMetadataValue)
         )
         lines.append(f"  {materialization.asset_key.to_user_string()}: {shown}")
+    if outcome.checks_passed or outcome.warnings or outcome.blocked_by:
+        lines += describe(outcome)
     return lines
 
 
@@ -104,7 +112,7 @@ def run_demo(paths: Paths, *, seed: int, days: int, orders_per_day: int) -> str:
     definitions = build_definitions(paths)
     paths.home.mkdir(parents=True, exist_ok=True)
     with dg.DagsterInstance.get() as instance:
-        setup = _run(
+        setup, setup_outcome = _run(
             definitions.resolve_job_def(SANDBOX_SETUP_JOB),
             instance,
             run_config=QUIET_LOGS
@@ -123,7 +131,7 @@ def run_demo(paths: Paths, *, seed: int, days: int, orders_per_day: int) -> str:
         instance.add_dynamic_partitions(SHOP_PARTITIONS, shop_ids)
         known_shops = instance.get_dynamic_partitions(SHOP_PARTITIONS)
         with serve_sandbox(paths, world) as endpoints:
-            nightly = _run(
+            nightly, nightly_outcome = _run(
                 build_definitions(paths, shopify_base_url=endpoints.shopify_url).resolve_job_def(
                     NIGHTLY_SETTLEMENT_JOB
                 ),
@@ -131,7 +139,7 @@ def run_demo(paths: Paths, *, seed: int, days: int, orders_per_day: int) -> str:
                 run_config=QUIET_LOGS,
                 tags=settlement_range_tags(first, last, known_shops),
             )
-    lines = [*_summary(setup), "", *_summary(nightly)]
+    lines = [*_summary(setup, setup_outcome), "", *_summary(nightly, nightly_outcome)]
     lines += [
         "",
         f"Business dates {first} .. {last} for shops {', '.join(shop_ids)} "

@@ -12,6 +12,7 @@ from retail_sync.definitions import build_definitions
 from retail_sync.defs.partitions import SHOP_PARTITIONS
 from retail_sync.defs.settlement.jobs import CATALOG_JOB, INGEST_JOB
 from retail_sync.errors import RetailSyncError
+from retail_sync.run_outcome import run_outcome
 from retail_sync.settings import Paths
 from retail_sync.shops import load_shops
 
@@ -79,10 +80,13 @@ def run_ingest(
                     raise_on_error=False,
                 )  # fmt: skip
                 if not result.success:
-                    failed = [str(e.step_key) for e in result.all_events if e.is_step_failure]
+                    outcome = run_outcome(result)
+                    if outcome.only_blocked:
+                        problem = "blocking checks failed: " + "; ".join(outcome.blocked_by)
+                    else:
+                        problem = "failed in " + ", ".join(outcome.errored_steps)
                     raise IngestFailed(
-                        f"{key}: run {result.run_id} failed in {', '.join(failed)} "
-                        "(open it in the Dagster UI for the error)"
+                        f"{key}: run {result.run_id} {problem} (the Dagster UI has the details)"
                     )
                 for event in result.get_asset_materialization_events():
                     count = event.materialization.metadata.get("dagster/row_count")
