@@ -49,7 +49,9 @@ def test_demo_runs_the_nightly_job_on_the_embedded_instance(tmp_path: Path) -> N
 
     # The analyst catalog sees what the run landed, through the staging models.
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as catalog:
-        orders = catalog.execute("select count(distinct order_id) from raw.shopify__orders").fetchall()
+        orders = catalog.execute(
+            "select count(distinct order_id) from raw.shopify__orders"
+        ).fetchall()
         lines = catalog.execute("select count(*) from staging.stg_erp__gl_lines").fetchall()
     world_orders = sum(
         1 for path in (home / "world" / "shopify").glob("*/orders.jsonl") for _ in path.open()
