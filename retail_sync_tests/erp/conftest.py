@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,24 +11,6 @@ from retail_sync.erp.netsuite import NetSuiteClient, NetSuiteConfig, NetSuiteERP
 from retail_sync.sandbox.netsuite import SANDBOX_CREDENTIALS, start_netsuite_simulator
 from retail_sync.sandbox.serving import RunningServer
 from retail_sync_tests.erp.netsuite_world import write_erp_world
-
-
-class FakeClock:
-    """Shared by simulator and client: `sleep` advances time instead of waiting."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
-        self.slept: list[float] = []
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def monotonic(self) -> float:
-        return self.now.timestamp()
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += timedelta(seconds=seconds)
 
 
 @pytest.fixture

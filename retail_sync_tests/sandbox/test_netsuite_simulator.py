@@ -27,29 +27,12 @@ from retail_sync.sandbox.netsuite import (
     start_netsuite_simulator,
 )
 from retail_sync.sandbox.serving import RunningServer
+from retail_sync_tests.clocks import FakeClock
 from retail_sync_tests.erp.conftest import make_client
 from retail_sync_tests.erp.netsuite_world import write_erp_world
 
 C = SANDBOX_CREDENTIALS
 REST = "/services/rest"
-
-
-class FakeClock:
-    """Shared by simulator and client: `sleep` advances time instead of waiting."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-        self.slept: list[float] = []
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def monotonic(self) -> float:
-        return self.now.timestamp()
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += timedelta(seconds=seconds)
 
 
 def tba() -> TokenBasedAuthFlow:
@@ -324,7 +307,7 @@ def test_concurrency_limit_answers_429_and_client_recovers(world: Path, tmp_path
 
 
 def test_maintenance_window_is_survived_without_real_waiting(world: Path, tmp_path: Path) -> None:
-    clock = FakeClock()
+    clock = FakeClock(datetime.now(UTC))
     profile = FaultProfile(maintenance_after=timedelta(0), maintenance_for=timedelta(seconds=90))
     with start_netsuite_simulator(
         world, state_dir=tmp_path / "s", faults=profile, clock=clock
@@ -339,7 +322,7 @@ def test_maintenance_window_is_survived_without_real_waiting(world: Path, tmp_pa
 
 
 def test_circuit_breaker_stops_hammering_a_down_erp(world: Path, tmp_path: Path) -> None:
-    clock = FakeClock()
+    clock = FakeClock(datetime.now(UTC))
     profile = FaultProfile(maintenance_after=timedelta(0), maintenance_for=timedelta(hours=4))
     with start_netsuite_simulator(
         world, state_dir=tmp_path / "s", faults=profile, clock=clock

@@ -16,38 +16,42 @@ ERP_RETRY = dg.RetryPolicy(
 )
 
 
-@dg.asset(
-    key_prefix=KEY_PREFIX,
-    group_name=ERP_GROUP,
-    description="Chart of accounts as the ERP holds it (snapshot, replaced on every run).",
-    kinds={"netsuite", "parquet"},
-    retry_policy=ERP_RETRY,
-)
-def accounts(erp: ERPResource, lake: LakeResource) -> dg.MaterializeResult:
-    from retail_sync.erp.landing import land_accounts
+def _snapshot_asset(name: str, description: str, land_function: str) -> dg.AssetsDefinition:
+    """An unpartitioned ERP table replaced whole on every run by `erp.landing.<land_function>`."""
 
-    directory = lake.lake().partition_dir("raw", "erp", "accounts")
-    stats = land_accounts(erp.port(), directory=directory)
-    return dg.MaterializeResult(
-        metadata={"dagster/row_count": stats.rows, "path": dg.MetadataValue.path(str(directory))}
+    @dg.asset(
+        name=name,
+        key_prefix=KEY_PREFIX,
+        group_name=ERP_GROUP,
+        description=description,
+        kinds={"netsuite", "parquet"},
+        retry_policy=ERP_RETRY,
     )
+    def _asset(erp: ERPResource, lake: LakeResource) -> dg.MaterializeResult:
+        from retail_sync.erp import landing
+
+        directory = lake.lake().partition_dir("raw", "erp", name)
+        stats = getattr(landing, land_function)(erp.port(), directory=directory)
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": stats.rows,
+                "path": dg.MetadataValue.path(str(directory)),
+            }
+        )
+
+    return _asset
 
 
-@dg.asset(
-    key_prefix=KEY_PREFIX,
-    group_name=ERP_GROUP,
-    description="Accounting periods and their status: open, locked or closed (snapshot).",
-    kinds={"netsuite", "parquet"},
-    retry_policy=ERP_RETRY,
+accounts = _snapshot_asset(
+    "accounts",
+    "Chart of accounts as the ERP holds it (snapshot, replaced on every run).",
+    "land_accounts",
 )
-def periods(erp: ERPResource, lake: LakeResource) -> dg.MaterializeResult:
-    from retail_sync.erp.landing import land_periods
-
-    directory = lake.lake().partition_dir("raw", "erp", "periods")
-    stats = land_periods(erp.port(), directory=directory)
-    return dg.MaterializeResult(
-        metadata={"dagster/row_count": stats.rows, "path": dg.MetadataValue.path(str(directory))}
-    )
+periods = _snapshot_asset(
+    "periods",
+    "Accounting periods and their status: open, locked or closed (snapshot).",
+    "land_periods",
+)
 
 
 @dg.asset(
