@@ -1,12 +1,15 @@
 """The ERP's general ledger, chart, periods and on-hand, landed raw in the lake."""
 
+from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 
 from retail_sync.defs.metadata import rows_metadata
 from retail_sync.defs.partitions import date_shop_partitions, partitions_of, single_run
 from retail_sync.defs.resources import ERPResource, LakeResource, ShopsResource
+from retail_sync.erp.port import ERPPort
 
 ERP_GROUP = "ingest_erp"
 KEY_PREFIX = ["raw", "erp"]
@@ -54,75 +57,69 @@ periods = _snapshot_asset(
 )
 
 
-@dg.asset(
-    key_prefix=KEY_PREFIX,
-    group_name=ERP_GROUP,
-    partitions_def=date_shop_partitions,
-    backfill_policy=single_run,
-    pool="erp_reads",
-    description="Posted GL lines dated on the business date, for the shop's subsidiary.",
-    kinds={"netsuite", "parquet"},
-    retry_policy=ERP_RETRY,
-)
-def gl_lines(
-    context: dg.AssetExecutionContext, erp: ERPResource, lake: LakeResource, shops: ShopsResource
-) -> dg.MaterializeResult:
+def _partitioned_asset(
+    name: str, description: str, land: Callable[[ERPPort, date, str, Path], int]
+) -> dg.AssetsDefinition:
+    """A table landed per (business date, shop): `land(port, date, subsidiary, directory)`."""
+
+    @dg.asset(
+        name=name,
+        key_prefix=KEY_PREFIX,
+        group_name=ERP_GROUP,
+        partitions_def=date_shop_partitions,
+        backfill_policy=single_run,
+        pool="erp_reads",
+        description=description,
+        kinds={"netsuite", "parquet"},
+        retry_policy=ERP_RETRY,
+    )
+    def _asset(
+        context: dg.AssetExecutionContext,
+        erp: ERPResource,
+        lake: LakeResource,
+        shops: ShopsResource,
+    ) -> dg.MaterializeResult:
+        port, the_lake, settings = erp.port(), lake.lake(), shops.shops()
+        rows: dict[str, int] = {}
+        windows: list[str] = []
+        for business_date, shop_id in partitions_of(context):
+            subsidiary = settings[shop_id].erp_subsidiary_id
+            directory = the_lake.partition_dir(
+                "raw", "erp", name, shop=shop_id, date=business_date.isoformat()
+            )
+            rows[f"{business_date}|{shop_id}"] = land(port, business_date, subsidiary, directory)
+            windows.append(f"{shop_id} {business_date} (subsidiary {subsidiary})")
+        return dg.MaterializeResult(
+            metadata=rows_metadata(rows)
+            | {"windows_read": dg.MetadataValue.md("\n".join(f"- {line}" for line in windows))}
+        )
+
+    return _asset
+
+
+def _land_gl_lines(port: ERPPort, business_date: date, subsidiary: str, directory: Path) -> int:
     from retail_sync.erp.landing import land_gl_lines
 
-    port, the_lake, settings = erp.port(), lake.lake(), shops.shops()
-    rows: dict[str, int] = {}
-    windows: list[str] = []
-    for business_date, shop_id in partitions_of(context):
-        shop = settings[shop_id]
-        directory = the_lake.partition_dir(
-            "raw", "erp", "gl_lines", shop=shop_id, date=business_date.isoformat()
-        )
-        stats = land_gl_lines(
-            port,
-            start=business_date,
-            end=business_date,
-            subsidiary_id=shop.erp_subsidiary_id,
-            directory=directory,
-        )
-        rows[f"{business_date}|{shop_id}"] = stats.rows
-        windows.append(f"{shop_id} {business_date} (subsidiary {shop.erp_subsidiary_id})")
-    return dg.MaterializeResult(
-        metadata=rows_metadata(rows)
-        | {"windows_read": dg.MetadataValue.md("\n".join(f"- {line}" for line in windows))}
-    )
+    return land_gl_lines(
+        port, start=business_date, end=business_date, subsidiary_id=subsidiary, directory=directory
+    ).rows
 
 
-@dg.asset(
-    key_prefix=KEY_PREFIX,
-    group_name=ERP_GROUP,
-    partitions_def=date_shop_partitions,
-    backfill_policy=single_run,
-    pool="erp_reads",
-    description="ERP on-hand per item and location at the end of the business date.",
-    kinds={"netsuite", "parquet"},
-    retry_policy=ERP_RETRY,
-)
-def on_hand(
-    context: dg.AssetExecutionContext, erp: ERPResource, lake: LakeResource, shops: ShopsResource
-) -> dg.MaterializeResult:
+def _land_on_hand(port: ERPPort, business_date: date, subsidiary: str, directory: Path) -> int:
     from retail_sync.erp.landing import land_on_hand
 
-    port, the_lake, settings = erp.port(), lake.lake(), shops.shops()
-    rows: dict[str, int] = {}
-    as_of_dates: set[date] = set()
-    for business_date, shop_id in partitions_of(context):
-        directory = the_lake.partition_dir(
-            "raw", "erp", "on_hand", shop=shop_id, date=business_date.isoformat()
-        )
-        stats = land_on_hand(
-            port,
-            as_of=business_date,
-            subsidiary_id=settings[shop_id].erp_subsidiary_id,
-            directory=directory,
-        )
-        rows[f"{business_date}|{shop_id}"] = stats.rows
-        as_of_dates.add(business_date)
-    return dg.MaterializeResult(
-        metadata=rows_metadata(rows)
-        | {"as_of": f"{min(as_of_dates)} .. {max(as_of_dates)}" if as_of_dates else ""}
-    )
+    return land_on_hand(
+        port, as_of=business_date, subsidiary_id=subsidiary, directory=directory
+    ).rows
+
+
+gl_lines = _partitioned_asset(
+    "gl_lines",
+    "Posted GL lines dated on the business date, for the shop's subsidiary.",
+    _land_gl_lines,
+)
+on_hand = _partitioned_asset(
+    "on_hand",
+    "ERP on-hand per item and location at the end of the business date.",
+    _land_on_hand,
+)
