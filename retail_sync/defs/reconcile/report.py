@@ -20,29 +20,19 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
 from retail_sync.defs.partitions import date_shop_partitions, partitions_of, single_run
 from retail_sync.defs.resources import LakeResource, ShopsResource
-from retail_sync.reconcile.lifecycle import (
-    STATE_URL_ENV,
-    LifecycleStore,
-    default_state_url,
-    record_run,
-)
-from retail_sync.reconcile.report import (
-    LARGEST_OPEN_COLUMNS,
-    largest_open_rows,
-    load_settlement_report,
-    read_recon_partition,
-    report_figures,
-    report_markdown,
-    reports_dir,
-    write_html_report,
-)
 from retail_sync.settings import Paths
+
+if TYPE_CHECKING:
+    from retail_sync.reconcile.lifecycle import LifecycleStore
+
+# The lifecycle and report modules (SQLAlchemy, ~80 ms) are imported when the asset runs, not
+# when the code location loads.
 
 RECONCILE_GROUP = "reconcile"
 RECON_ENTITIES = (
@@ -61,7 +51,9 @@ class StateStoreResource(dg.ConfigurableResource):
 
     url: str
 
-    def store(self) -> LifecycleStore:
+    def store(self) -> "LifecycleStore":
+        from retail_sync.reconcile.lifecycle import LifecycleStore
+
         return LifecycleStore(self.url)
 
 
@@ -77,6 +69,9 @@ class ReportsResource(dg.ConfigurableResource):
 def reconcile_report_resources(paths: Paths) -> dict[str, dg.ConfigurableResource]:
     """The resources the report needs: `state` (RETAIL_SYNC_STATE_URL, else SQLite under the
     home; read at run time so a password never lands in the definitions) and `reports`."""
+    from retail_sync.reconcile.lifecycle import STATE_URL_ENV, default_state_url
+    from retail_sync.reconcile.report import reports_dir
+
     url: Any = (
         dg.EnvVar(STATE_URL_ENV) if os.environ.get(STATE_URL_ENV) else default_state_url(paths)
     )
@@ -93,6 +88,8 @@ class SettlementReportConfig(dg.Config):
 
 
 def _largest_open_table(rows: list[dict[str, Any]]) -> dg.TableMetadataValue:
+    from retail_sync.reconcile.report import LARGEST_OPEN_COLUMNS
+
     return dg.MetadataValue.table(
         records=[dg.TableRecord(row) for row in rows],
         schema=dg.TableSchema(
@@ -129,6 +126,16 @@ def settlement_report(
     state: StateStoreResource,
     reports: ReportsResource,
 ) -> Iterator[dg.AssetMaterialization]:
+    from retail_sync.reconcile.lifecycle import record_run
+    from retail_sync.reconcile.report import (
+        largest_open_rows,
+        load_settlement_report,
+        read_recon_partition,
+        report_figures,
+        report_markdown,
+        write_html_report,
+    )
+
     the_lake = lake.lake()
     dates_by_shop: dict[str, list[date]] = defaultdict(list)
     for business_date, shop_id in partitions_of(context):
