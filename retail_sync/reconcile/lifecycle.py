@@ -66,6 +66,7 @@ EXCEPTION_FIELDS = (
     "detail",
 )
 _MONEY_FIELDS = ("shopify_amount", "erp_amount", "variance")
+_WRITER_OPTION = "retail_sync_writer"
 # Keeps each IN (…) list well under SQLite's and PostgreSQL's bound-parameter limits.
 _CHUNK = 500
 
@@ -178,7 +179,10 @@ class LifecycleStore:
     @contextmanager
     def transaction(self, shop_id: str) -> Iterator[sa.Connection]:
         """A transaction holding the shop's writer lock (one writer per shop)."""
-        with self.engine.begin() as connection:
+        with (
+            self.engine.connect().execution_options(**{_WRITER_OPTION: True}) as connection,
+            connection.begin(),
+        ):
             if self.is_postgresql:
                 # SQLite's BEGIN IMMEDIATE already serializes writers; PostgreSQL locks per shop.
                 connection.execute(
@@ -211,7 +215,9 @@ def _engine(url: str) -> sa.Engine:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("begin immediate")
+        # Readers take no write lock; with WAL they never wait for a writer.
+        writer = connection.get_execution_options().get(_WRITER_OPTION)
+        connection.exec_driver_sql("begin immediate" if writer else "begin")
 
     return engine
 

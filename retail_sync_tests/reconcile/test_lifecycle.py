@@ -206,3 +206,15 @@ def test_state_url_defaults_under_home_and_follows_the_environment(
     assert state_url_from_environment(paths) == f"sqlite:///{tmp_path}/state/retail_sync.sqlite"
     monkeypatch.setenv("RETAIL_SYNC_STATE_URL", "postgresql+psycopg2://u@db/state")
     assert state_url_from_environment(paths) == "postgresql+psycopg2://u@db/state"
+
+
+def test_concurrent_writers_of_one_shop_queue_instead_of_colliding(store: LifecycleStore) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    rows = [exception_row(f"id-{number}", D1, "1.00") for number in range(200)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        summaries = list(pool.map(lambda _: record_run(store, SHOP, [D1], rows, D1), range(4)))
+    # Every writer saw the others' inserts (no duplicate-key failure) and reports the same run.
+    assert summaries == [LifecycleSummary(new=200, persisting=0, reopened=0, resolved=0)] * 4
+    assert len(exceptions(store, SHOP)) == 200
+    assert len(status_events(store, SHOP)) == 200
