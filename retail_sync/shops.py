@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from retail_sync.errors import RetailSyncError
+from retail_sync.reconcile.rules import MatchingRules
 
 
 class ShopSettingsError(RetailSyncError):
@@ -37,6 +38,7 @@ class ShopSettings:
     timezone: str
     erp_subsidiary_id: str
     access_token_variable: str
+    matching: MatchingRules = field(default_factory=MatchingRules)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -76,6 +78,7 @@ def _shop(record: dict[str, Any], source: Path) -> ShopSettings:
         access_token_variable=str(
             record.get("access_token_variable") or token_variable(str(record["id"]))
         ),
+        matching=MatchingRules.from_settings(str(record["id"]), record.get("matching")),
     )
 
 

@@ -87,6 +87,22 @@ def define_config_views(
     )
 
 
+def define_matching_view(
+    connection: duckdb.DuckDBPyConnection, shops: Sequence[ShopSettings]
+) -> None:
+    """`raw.config__matching`: each shop's matching rules (retail_sync/reconcile/rules.py)."""
+    from retail_sync.reconcile.rules import MATCHING_COLUMNS, MatchingRules
+
+    rows = [(_literal(shop.id), *shop.matching.sql_values()) for shop in shops]
+    if not rows:
+        rows = [("null::varchar", *MatchingRules().sql_values())]
+    values = ", ".join("(" + ", ".join(row) + ")" for row in rows)
+    connection.execute(
+        f"create or replace view raw.config__matching as select * from (values {values}) "
+        f"as rules(shop_id, {', '.join(MATCHING_COLUMNS)})" + (" where false" if not shops else "")
+    )
+
+
 def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -130,6 +146,7 @@ def define_catalog(
         connection.execute(f"create schema if not exists {schema}")
     summary.views["raw"] = define_raw_views(connection, lake)
     define_config_views(connection, shops)
+    define_matching_view(connection, shops)
     for schema in SCHEMAS[1:]:
         created, skipped = define_models(connection, schema, sql_dir)
         summary.views[schema] = created

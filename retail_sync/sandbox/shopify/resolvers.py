@@ -629,7 +629,9 @@ class LocationView:
         query: str | None = None,
     ) -> dict[str, Any]:
         levels = [
-            state for state in self.v.data.inventory_levels if state.location_id == self.r["id"]
+            state
+            for state in self.v.data.inventory_levels_at(self.v.data.world_now())
+            if state.location_id == self.r["id"]
         ]
         levels = _filter_levels(levels, query)
         items = [{"id": s.inventory_item_id, "state": s} for s in levels]

@@ -17,7 +17,9 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
@@ -104,6 +106,7 @@ def build_state(
     clock: Clock | None = None,
     api_version: str = DEFAULT_API_VERSION,
     bulk_page_delay: float = 0.0,
+    world_now: Callable[[], datetime | None] | None = None,
 ) -> SimulatorState:
     """Index every shop of `world` and wire its runtime."""
     if not isinstance(world, World):
@@ -115,6 +118,8 @@ def build_state(
     state = SimulatorState(world=world, runtimes={}, webhooks=webhooks, bulk_root=bulk_root)
     for shop in world.shops:
         data = load_shop(world, shop)
+        if world_now is not None:
+            data.world_now = world_now
         bucket_kwargs: dict[str, Any] = {
             "bucket_scale": profile.bucket_scale,
             "neighbour_drain": profile.neighbour_drain,
@@ -392,8 +397,13 @@ def start_shopify_simulator(
     clock: Clock | None = None,
     api_version: str = DEFAULT_API_VERSION,
     bulk_page_delay: float = 0.0,
+    world_now: Callable[[], datetime | None] | None = None,
 ) -> RunningServer:
-    """Index `world` and serve its shops' Admin GraphQL API on `host:port` in a thread."""
+    """Index `world` and serve its shops' Admin GraphQL API on `host:port` in a thread.
+
+    `world_now` sets the simulator's present inside the world (inventory levels are answered as
+    they stood then, like Shopify answers today's); by default it is the latest recorded state.
+    """
     state = build_state(
         world,
         faults=faults,
@@ -402,6 +412,7 @@ def start_shopify_simulator(
         clock=clock,
         api_version=api_version,
         bulk_page_delay=bulk_page_delay,
+        world_now=world_now,
     )
 
     class _Server(ShopifySimulatorServer):

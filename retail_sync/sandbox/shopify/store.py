@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -180,6 +181,13 @@ class ShopData:
     locations: list[dict[str, Any]]
     inventory_items: dict[int, dict[str, Any]]
     inventory_levels: list[InventoryLevelState]
+    # Every recorded state per (item, location), oldest first: Shopify answers the quantities of
+    # "now", so a simulator whose clock is set inside the world answers that moment's levels.
+    inventory_history: dict[tuple[int, int], list[tuple[int, InventoryLevelState]]] = field(
+        default_factory=dict
+    )
+    # The simulator's "now" inside the world (None: the present, i.e. the latest states).
+    world_now: Callable[[], datetime | None] = lambda: None
 
     @property
     def shop_id(self) -> str:
@@ -188,6 +196,19 @@ class ShopData:
     @property
     def currency(self) -> str:
         return str(self.shop["currency"])
+
+    def inventory_levels_at(self, moment: datetime | None) -> list[InventoryLevelState]:
+        """The levels as they stood at `moment` (the latest states when None), by location/item."""
+        if moment is None or not self.inventory_history:
+            return self.inventory_levels
+        micros = to_micros(moment.isoformat())
+        levels = []
+        for key in sorted(self.inventory_history, key=lambda k: (k[1], k[0])):
+            states = self.inventory_history[key]
+            position = bisect_right([at for at, _ in states], micros)
+            if position:
+                levels.append(states[position - 1][1])
+        return levels
 
     def close(self) -> None:
         for index in (self.orders, self.balance_transactions, self.payouts):
@@ -215,22 +236,22 @@ def load_shop(world: World, shop: dict[str, Any]) -> ShopData:
     items_path = world.shop_path(shop_id, "inventory_items.json")
     items = list(read_json(items_path)) if items_path.exists() else []
     latest: dict[tuple[int, int], tuple[int, InventoryLevelState]] = {}
+    history: dict[tuple[int, int], list[tuple[int, InventoryLevelState]]] = {}
     levels_path = world.shop_path(shop_id, "inventory_levels.jsonl")
     if levels_path.exists():
         for record in world.shop_records(shop_id, "inventory_levels.jsonl"):
             key = (int(record["inventory_item_id"]), int(record["location_id"]))
             moment = to_micros(record["at"])
+            state = InventoryLevelState(
+                inventory_item_id=key[0],
+                location_id=key[1],
+                at=record["at"],
+                quantities={k: int(v) for k, v in record["quantities"].items()},
+            )
+            history.setdefault(key, []).append((moment, state))
             previous = latest.get(key)
             if previous is None or moment >= previous[0]:
-                latest[key] = (
-                    moment,
-                    InventoryLevelState(
-                        inventory_item_id=key[0],
-                        location_id=key[1],
-                        at=record["at"],
-                        quantities={k: int(v) for k, v in record["quantities"].items()},
-                    ),
-                )
+                latest[key] = (moment, state)
     return ShopData(
         shop=shop,
         orders=orders,
@@ -244,4 +265,7 @@ def load_shop(world: World, shop: dict[str, Any]) -> ShopData:
                 latest.values(), key=lambda v: (v[1].location_id, v[1].inventory_item_id)
             )
         ],
+        inventory_history={
+            key: sorted(states, key=lambda s: s[0]) for key, states in history.items()
+        },
     )
