@@ -28,6 +28,8 @@ from retail_sync.defs.settlement.schedules import (
     nightly_settlement_schedule,
     shop_registry_sensor,
 )
+from retail_sync.defs.reconcile import assets as reconcile_assets
+from retail_sync.defs.reconcile.report import reconcile_report_assets, reconcile_report_resources
 from retail_sync.defs.shopify import assets as shopify_assets
 from retail_sync.defs.staging import assets as staging_assets
 from retail_sync.defs.warehouse import assets as warehouse_assets
@@ -47,8 +49,16 @@ def build_definitions(paths: Paths, *, shopify_base_url: str | None = None) -> d
     return dg.Definitions(
         assets=with_freshness_policies(
             dg.load_assets_from_modules(
-                [sandbox_assets, shopify_assets, erp_assets, staging_assets, warehouse_assets]
+                [
+                    sandbox_assets,
+                    shopify_assets,
+                    erp_assets,
+                    staging_assets,
+                    warehouse_assets,
+                    reconcile_assets,
+                ]
             )
+            + list(reconcile_report_assets)
         ),
         asset_checks=quality_checks,
         jobs=[nightly_settlement_job, sandbox_setup_job, ingest_job, publish_catalog_job],
@@ -61,6 +71,7 @@ def build_definitions(paths: Paths, *, shopify_base_url: str | None = None) -> d
             "erp": ERPResource(),
             "sandbox": SandboxWorldResource(path=str(paths.world)),
             "warehouse": WarehouseResource(catalog=str(paths.warehouse)),
+            **reconcile_report_resources(paths),
         },
     )
 

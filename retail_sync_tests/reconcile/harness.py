@@ -136,9 +136,9 @@ def land_world(world_dir: Path, work_dir: Path) -> tuple[Lake, list[ShopSettings
 def exception_rows(lake: Lake, shops: list[ShopSettings]) -> set[Row]:
     """The reconciliation's exceptions as truth-file rows (kind, shop, refs, account, variance,
     business date), in the same text formats as `truth/discrepancies.csv`."""
-    from retail_sync.warehouse.catalog import models_connection
+    from retail_sync.reconcile.engine import reconciliation_connection
 
-    with models_connection(lake, shops) as connection:
+    with reconciliation_connection(lake, shops, staging_from_lake=False) as connection:
         records = connection.execute(
             "select kind, shop_id, shopify_ref, erp_ref, account, variance, domain, business_date "
             "from recon.exceptions"

@@ -11,7 +11,7 @@ with entries as (
         currency_code as currency,
         paid_shopify_payments as a1205,
         paid_other_gateways as a1220,
-        paid_gift_card as a2300,
+        paid_gift_card - gift_cards_sold_shop as a2300,
         total_discounts_shop as a4050,
         -goods_shop as a4000,
         -total_shipping_price_shop as a4100,

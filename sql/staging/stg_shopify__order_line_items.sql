@@ -13,6 +13,7 @@ select
     line_items.title,
     line_items.quantity,
     line_items.current_quantity,
+    line_items.is_gift_card,
     line_items.currency_code,
     line_items.presentment_currency_code,
     line_items.unit_price_shop,

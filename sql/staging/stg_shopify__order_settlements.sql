@@ -1,8 +1,13 @@
--- One row per order with what settles it: the goods sold (Σ line items before discounts) and the
+-- One row per order with what settles it: the goods sold (Σ line items before discounts, gift cards
+-- apart: selling one is a liability, not a sale) and the
 -- money captured per tender (successful SALE and CAPTURE transactions; an AUTHORIZATION alone
 -- moves no money), in the shop currency. The posting rules of ACCOUNTING.md read these amounts.
 with lines as (
-    select shop_id, order_id, sum(original_total_shop) as goods_shop
+    select
+        shop_id,
+        order_id,
+        sum(original_total_shop) filter (where not coalesce(is_gift_card, false)) as goods_shop,
+        sum(original_total_shop) filter (where is_gift_card) as gift_cards_sold_shop
     from staging.stg_shopify__order_line_items
     group by all
 ),
@@ -32,6 +37,7 @@ select
     orders.currency_code,
     orders.presentment_currency_code,
     cast(coalesce(lines.goods_shop, 0) as decimal(18, 2)) as goods_shop,
+    cast(coalesce(lines.gift_cards_sold_shop, 0) as decimal(18, 2)) as gift_cards_sold_shop,
     orders.total_discounts_shop,
     orders.total_shipping_price_shop,
     orders.total_tax_shop,

@@ -7,7 +7,7 @@ SANDBOX_SETUP_JOB = "sandbox_setup"
 INGEST_JOB = "ingest"
 CATALOG_JOB = "publish_catalog"
 
-SETTLEMENT_GROUPS = ("ingest_shopify", "ingest_erp", "staging", "warehouse")
+SETTLEMENT_GROUPS = ("ingest_shopify", "ingest_erp", "staging", "reconcile", "warehouse")
 
 nightly_settlement_job = dg.define_asset_job(
     name=NIGHTLY_SETTLEMENT_JOB,

@@ -34,6 +34,18 @@ MODEL_INPUTS: dict[str, tuple[tuple[str, ...], ...]] = {
         ("raw", "shopify", "orders"),
         ("raw", "shopify", "order_transactions"),
     ),
+    "stg_shopify__order_settlements": (
+        ("raw", "shopify", "orders"),
+        ("raw", "shopify", "order_line_items"),
+        ("raw", "shopify", "order_transactions"),
+    ),
+    "stg_shopify__refund_settlements": (
+        ("raw", "shopify", "orders"),
+        ("raw", "shopify", "order_line_items"),
+        ("raw", "shopify", "order_refunds"),
+        ("raw", "shopify", "order_refund_line_items"),
+        ("raw", "shopify", "order_transactions"),
+    ),
     "stg_shopify__balance_transactions": (("raw", "shopify", "balance_transactions"),),
     "stg_shopify__payouts": (("raw", "shopify", "payouts"),),
     "stg_shopify__inventory_levels": (("raw", "shopify", "inventory_levels"),),

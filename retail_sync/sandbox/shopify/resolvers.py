@@ -381,6 +381,7 @@ class LineItemView:
         self.name = self.title
         self.quantity = int(record["quantity"])
         self.currentQuantity = int(record.get("current_quantity", record["quantity"]))
+        self.isGiftCard = bool(record.get("gift_card"))
         self.originalUnitPriceSet = views.bag(record.get("unit_price"), order)
         self.originalTotalSet = views.bag(record.get("total"), order)
         self.totalDiscountSet = views.bag(record.get("discount"), order)

@@ -82,6 +82,7 @@ type LineItem implements Node {
   name: String!
   quantity: Int!
   currentQuantity: Int!
+  isGiftCard: Boolean!
   originalUnitPriceSet: MoneyBag!
   originalTotalSet: MoneyBag!
   totalDiscountSet: MoneyBag!

@@ -1,0 +1,81 @@
+"""Reconciliation: the SQL models of sql/recon over staging, published per business date × shop.
+
+One multi-asset computes the reconciliation once for the run's shops (every landed date: an order
+may be booked on another day than it happened, a payout is matched by id, not by date) and writes
+each output's rows of every (date, shop) partition of the run to
+`<lake>/recon/shopify/<entity>/shop=<shop>/date=<date>/part-0.parquet`, sorted, so a re-run is
+byte-identical.
+"""
+
+# No `from __future__ import annotations`: Dagster reads resource annotations at runtime.
+
+import dagster as dg
+
+from retail_sync.defs.metadata import rows_metadata
+from retail_sync.defs.partitions import date_shop_partitions, partitions_of, single_run
+from retail_sync.defs.quality.automation import checked_eager
+from retail_sync.defs.resources import LakeResource, ShopsResource
+from retail_sync.defs.staging.assets import MODEL_INPUTS, staging_location
+
+RECONCILE_GROUP = "reconcile"
+RECON_OUTPUTS = (
+    "exceptions",
+    "match_summary",
+    "clearing_rollforward",
+    "posting_latency",
+    "inventory_status",
+)
+STAGING_KEYS = [dg.AssetKey(["staging", *staging_location(model)]) for model in MODEL_INPUTS]
+DESCRIPTIONS = {
+    "exceptions": "Every difference between Shopify and the ledger, classified, with a "
+    "deterministic id (sql/recon/exceptions.sql).",
+    "match_summary": "Records reconciled and matched per domain (sql/recon/match_summary.sql).",
+    "clearing_rollforward": "Shopify Payments clearing (1205) rolled forward per day "
+    "(sql/recon/clearing_rollforward.sql).",
+    "posting_latency": "Days from each order to its ERP entry (sql/recon/posting_latency.sql).",
+    "inventory_status": "Inventory comparison size and snapshot freshness "
+    "(sql/recon/inventory_status.sql).",
+}
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            ["recon", name],
+            deps=STAGING_KEYS,
+            partitions_def=date_shop_partitions,
+            group_name=RECONCILE_GROUP,
+            description=DESCRIPTIONS[name],
+            kinds={"duckdb", "parquet"},
+            automation_condition=checked_eager(),
+        )
+        for name in RECON_OUTPUTS
+    ],
+    backfill_policy=single_run,
+    name="reconciliation",
+)
+def reconciliation(context: dg.AssetExecutionContext, lake: LakeResource, shops: ShopsResource):  # type: ignore[no-untyped-def]
+    from retail_sync.reconcile.engine import reconciliation_connection
+    from retail_sync.warehouse.lake import write_partition
+
+    the_lake = lake.lake()
+    partitions = partitions_of(context)
+    run_shops = {shop_id for _, shop_id in partitions}
+    settings = [shop for shop in shops.shops().values() if shop.id in run_shops]
+    rows: dict[str, dict[str, int]] = {name: {} for name in RECON_OUTPUTS}
+    with reconciliation_connection(the_lake, settings) as connection:
+        for name in RECON_OUTPUTS:
+            for business_date, shop_id in partitions:
+                reader = connection.sql(
+                    f"select * from recon.{name} "
+                    "where shop_id = $shop and business_date = $business_date order by all",
+                    params={"shop": shop_id, "business_date": business_date},
+                ).to_arrow_reader(50_000)
+                directory = the_lake.partition_dir(
+                    "recon", "shopify", name, shop=shop_id, date=business_date.isoformat()
+                )
+                rows[name][f"{business_date}|{shop_id}"] = write_partition(
+                    directory, reader.schema, reader
+                )
+    for name in RECON_OUTPUTS:
+        yield dg.MaterializeResult(asset_key=["recon", name], metadata=rows_metadata(rows[name]))

@@ -1,0 +1,96 @@
+"""Run the reconciliation: the SQL models of sql/recon over staging, materialized in DuckDB.
+
+The models are views in the analyst catalog; here they run as tables, each computed once in
+dependency order (a view referenced by several models would be recomputed by each). Staging comes
+from the lake's materialized staging partitions (what the quality checks passed) or, for a lake
+with raw data only, from the staging models over raw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+
+from retail_sync.shops import ShopSettings
+from retail_sync.warehouse.catalog import (
+    SQL_DIR,
+    define_config_views,
+    define_matching_view,
+    define_raw_views,
+)
+from retail_sync.warehouse.lake import Lake
+
+# What the reconciliation publishes per (business date, shop): lake entity → model.
+OUTPUTS = (
+    "exceptions",
+    "match_summary",
+    "clearing_rollforward",
+    "posting_latency",
+    "inventory_status",
+)
+
+
+class ReconciliationError(RuntimeError):
+    """A model could not be computed (its inputs are missing or it is wrong)."""
+
+
+def _materialize(
+    connection: duckdb.DuckDBPyConnection, schema: str, models: dict[str, str]
+) -> None:
+    """Create `schema.<name>` tables from `models` (name → SQL), in dependency order."""
+    pending = dict(models)
+    while pending:
+        errors: dict[str, str] = {}
+        before = len(pending)
+        for name, body in list(pending.items()):
+            try:
+                connection.execute(f'create or replace table {schema}."{name}" as {body}')
+            except duckdb.CatalogException as error:
+                errors[name] = str(error).splitlines()[0]
+                continue
+            del pending[name]
+        if len(pending) == before:
+            detail = "; ".join(f"{schema}.{name}: {message}" for name, message in errors.items())
+            raise ReconciliationError(f"cannot compute {detail}")
+
+
+def _models(sql_dir: Path, schema: str) -> dict[str, str]:
+    return {
+        path.stem: path.read_text(encoding="utf-8").strip().rstrip(";")
+        for path in sorted((sql_dir / schema).glob("*.sql"))
+    }
+
+
+def reconciliation_connection(
+    lake: Lake,
+    shops: Sequence[ShopSettings],
+    *,
+    staging_from_lake: bool = True,
+    sql_dir: Path = SQL_DIR,
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection holding `recon.*` tables for every landed date of `shops`."""
+    connection = duckdb.connect()
+    try:
+        for schema in ("raw", "staging", "recon"):
+            connection.execute(f"create schema {schema}")
+        define_raw_views(connection, lake)
+        define_config_views(connection, shops)
+        define_matching_view(connection, shops)
+        staging = _models(sql_dir, "staging")
+        if staging_from_lake:
+            for name in list(staging):
+                source, entity = name.removeprefix("stg_").split("__", 1)
+                directory = lake.entity_dir("staging", source, entity)
+                if next(directory.rglob("*.parquet"), None) is not None:
+                    staging[name] = (
+                        f"select * from read_parquet('{str(directory).replace(chr(39), '')}"
+                        "/**/*.parquet', hive_partitioning = false, union_by_name = true)"
+                    )
+        _materialize(connection, "staging", staging)
+        _materialize(connection, "recon", _models(sql_dir, "recon"))
+    except BaseException:
+        connection.close()
+        raise
+    return connection
