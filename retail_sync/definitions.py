@@ -9,6 +9,8 @@ import dagster as dg
 from retail_sync.defs.erp import assets as erp_assets
 from retail_sync.defs.quality.checks import quality_checks
 from retail_sync.defs.quality.freshness import with_freshness_policies
+from retail_sync.defs.reconcile import assets as reconcile_assets
+from retail_sync.defs.reconcile.report import reconcile_report_assets, reconcile_report_resources
 from retail_sync.defs.resources import (
     ERPResource,
     LakeResource,
@@ -28,8 +30,6 @@ from retail_sync.defs.settlement.schedules import (
     nightly_settlement_schedule,
     shop_registry_sensor,
 )
-from retail_sync.defs.reconcile import assets as reconcile_assets
-from retail_sync.defs.reconcile.report import reconcile_report_assets, reconcile_report_resources
 from retail_sync.defs.shopify import assets as shopify_assets
 from retail_sync.defs.staging import assets as staging_assets
 from retail_sync.defs.warehouse import assets as warehouse_assets
