@@ -48,17 +48,19 @@ def build_definitions(paths: Paths, *, shopify_base_url: str | None = None) -> d
         shopify_base_url = os.environ.get(SHOPIFY_URL_ENV, "")
     return dg.Definitions(
         assets=with_freshness_policies(
-            dg.load_assets_from_modules(
-                [
-                    sandbox_assets,
-                    shopify_assets,
-                    erp_assets,
-                    staging_assets,
-                    warehouse_assets,
-                    reconcile_assets,
-                ]
-            )
-            + list(reconcile_report_assets)
+            [
+                *dg.load_assets_from_modules(
+                    [
+                        sandbox_assets,
+                        shopify_assets,
+                        erp_assets,
+                        staging_assets,
+                        warehouse_assets,
+                        reconcile_assets,
+                    ]
+                ),
+                *reconcile_report_assets,
+            ]
         ),
         asset_checks=quality_checks,
         jobs=[nightly_settlement_job, sandbox_setup_job, ingest_job, publish_catalog_job],

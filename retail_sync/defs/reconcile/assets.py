@@ -9,6 +9,8 @@ byte-identical.
 
 # No `from __future__ import annotations`: Dagster reads resource annotations at runtime.
 
+from collections.abc import Iterator
+
 import dagster as dg
 
 from retail_sync.defs.metadata import rows_metadata
@@ -54,7 +56,9 @@ DESCRIPTIONS = {
     backfill_policy=single_run,
     name="reconciliation",
 )
-def reconciliation(context: dg.AssetExecutionContext, lake: LakeResource, shops: ShopsResource):  # type: ignore[no-untyped-def]
+def reconciliation(
+    context: dg.AssetExecutionContext, lake: LakeResource, shops: ShopsResource
+) -> Iterator[dg.MaterializeResult]:
     from retail_sync.reconcile.engine import reconciliation_connection
     from retail_sync.warehouse.lake import write_partition
 
