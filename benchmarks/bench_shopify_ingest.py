@@ -4,8 +4,10 @@ RSS while ingesting a 200,000-order day.
 Run: python -m benchmarks.bench_shopify_ingest [--orders-per-day N] [--paged-orders-per-day N]
 - paged: `extract_orders` page by page against an ADVANCED shop (200 points/s, bucket 4,000);
   utilisation = actual points consumed / (points available at the start + restore rate × run time).
-- bulk: the simulator's bulk JSONL for a two-day world (≥ 1M lines at the default size) is landed
-  (DuckDB read, dedupe, validate, sort, Parquet write) — records/s counts JSONL lines.
+- bulk: the simulator's bulk JSONL (of `queries.orders_bulk_query`) for a two-day world (≥ 1M
+  lines at the default size) is landed: DuckDB read, dedupe, validate, sort, Parquet write of the
+  five tables and quarantine. Timed from opening DuckDB to the last partition renamed into place
+  (median of `--runs`); lines/s = JSONL lines of every record type ÷ that wall time.
 - RSS: a child process runs `extract_orders` for one day (bulk mode) while the simulator runs in
   this process, so only the ingestion's memory is measured (peak RSS via wait4).
 """

@@ -1,14 +1,16 @@
 """Land JSONL records (bulk output, or paged nodes written in the same shape) as Parquet partitions.
 
-DuckDB reads the JSONL once into a table (spilling to disk beyond `memory_limit`), then per entity
-drops duplicate ids, validates, and streams the good rows, sorted by id, through the lake's atomic
-`write_partition` in fixed-size batches, so identical input always gives byte-identical files.
-Malformed records go to the `quarantine` table with their reason and payload.
+DuckDB reads the JSONL once into an in-memory table (spilling to `work_dir` beyond
+`memory_limit`), then per entity drops duplicate ids, validates, and hands the good rows, sorted by
+id, to a writer thread that cuts them into fixed-size batches for the lake's atomic
+`write_partition` while DuckDB works on the next entity. Identical input always gives
+byte-identical files. Malformed records go to the `quarantine` table with their reason and payload.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -24,9 +26,13 @@ BATCH_ROWS = 65_536
 def connect(
     work_dir: Path, *, threads: int = 2, memory_limit: str = "768MB"
 ) -> duckdb.DuckDBPyConnection:
-    """A scratch DuckDB file in `work_dir` (tables can leave memory), spilling there, in UTC."""
+    """A scratch in-memory DuckDB, spilling to `work_dir` past `memory_limit`, in UTC.
+
+    In memory rather than a database file: the read and the entity passes never wait on a disk
+    write, and a table bigger than `memory_limit` still leaves memory through the spill directory.
+    """
     con = duckdb.connect(
-        str(work_dir / "landing.duckdb"),
+        ":memory:",
         config={
             "threads": threads,
             "memory_limit": memory_limit,
@@ -64,34 +70,17 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _fixed_batches(reader: pa.RecordBatchReader, rows: int) -> Iterator[pa.Table]:
-    """Re-cut a stream into tables of exactly `rows` rows (the last may be shorter)."""
-    pending: list[pa.RecordBatch] = []
-    held = 0
-    for batch in reader:
-        pending.append(batch)
-        held += batch.num_rows
-        while held >= rows:
-            table = pa.Table.from_batches(pending)
-            yield table.slice(0, rows)
-            rest = table.slice(rows)
-            pending = rest.to_batches()
-            held = rest.num_rows
-    if held:
-        yield pa.Table.from_batches(pending)
+def _fixed_batches(table: pa.Table, rows: int) -> Iterator[pa.Table]:
+    """Cut `table` into contiguous tables of exactly `rows` rows (the last may be shorter).
 
-
-def land_entity(
-    con: duckdb.DuckDBPyConnection,
-    entity: Entity,
-    *,
-    shop_id: str,
-    directory: Path,
-) -> tuple[int, int]:
-    """Dedupe, validate and write one entity; queue its rejects in `quarantine_rows`.
-
-    Returns (rows written, records quarantined).
+    Each slice is one chunk, so the Parquet pages do not depend on how DuckDB batched the result.
     """
+    for start in range(0, table.num_rows, rows):
+        yield table.slice(start, rows).combine_chunks()
+
+
+def judge_entity(con: duckdb.DuckDBPyConnection, entity: Entity, *, shop_id: str) -> pa.Table:
+    """Dedupe and validate one entity: its good rows, sorted by id; rejects to `quarantine_rows`."""
     # Duplicates are resolved on a narrow (gid, key) aggregate, then joined back, so the wide
     # records stream through a hash join instead of sitting in an aggregate's state.
     rank = (
@@ -100,7 +89,11 @@ def land_entity(
         else "_key"
     )
     checks = [check for f in entity.fields for check in f.checks]
+    passes = [condition for f in entity.fields for condition in f.passes]
     reason = f"coalesce({', '.join(checks)})" if checks else "NULL::VARCHAR"
+    if passes:
+        # CASE runs the ELSE branch only on the rows failing the conjunction.
+        reason = f"CASE WHEN {' AND '.join(passes)} THEN NULL::VARCHAR ELSE {reason} END"
     payload = (
         "to_json(struct_pack("
         + ", ".join(f'"{c}" := "{c}"' for c in entity.payload_columns)
@@ -118,22 +111,43 @@ def land_entity(
         FROM judged"""
     )
     columns = ", ".join(f'"{f.column}"' for f in entity.fields)
-    sort = ", ".join(f'"{c}"' for c in entity.sort)
-    reader = con.sql(
+    # The gid breaks ties between distinct gids carrying the same numeric id, so the order (and
+    # so the file) never depends on thread scheduling.
+    sort = ", ".join([*(f'"{c}"' for c in entity.sort), "_gid"])
+    good = con.sql(
         f"SELECT {_sql_text(shop_id)} AS shop_id, {columns} FROM checked "
         f"WHERE _reason IS NULL ORDER BY {sort}"
-    ).to_arrow_reader(BATCH_ROWS)
-    rows = write_partition(directory, entity.schema, _fixed_batches(reader, BATCH_ROWS))
+    ).to_arrow_table()
     first_id = f'"{entity.fields[0].column}"'
     con.execute(
         f"""INSERT INTO quarantine_rows
         SELECT {_sql_text(entity.table)}, _gid, {first_id}, _reason, _payload
         FROM checked WHERE _reason IS NOT NULL"""
     )
+    con.execute("DROP TABLE checked")
+    return good
+
+
+def write_rows(directory: Path, entity: Entity, good: pa.Table) -> int:
+    """Write an entity's judged rows as its partition (atomically, in fixed-size row groups)."""
+    return write_partition(directory, entity.schema, _fixed_batches(good, BATCH_ROWS))
+
+
+def land_entity(
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    *,
+    shop_id: str,
+    directory: Path,
+) -> tuple[int, int]:
+    """Dedupe, validate and write one entity; queue its rejects in `quarantine_rows`.
+
+    Returns (rows written, records quarantined).
+    """
+    rows = write_rows(directory, entity, judge_entity(con, entity, shop_id=shop_id))
     quarantined = con.execute(
         f"SELECT count(*) FROM quarantine_rows WHERE source_table = {_sql_text(entity.table)}"
     ).fetchone()
-    con.execute("DROP TABLE checked")
     return rows, int(quarantined[0]) if quarantined else 0
 
 
@@ -161,20 +175,25 @@ def land(
         "CREATE OR REPLACE TEMP TABLE quarantine_rows (source_table VARCHAR, record_gid VARCHAR, "
         "record_id BIGINT, reason VARCHAR, raw_payload VARCHAR)"
     )
-    rows: dict[str, int] = {}
-    for entity in entities:
-        rows[entity.table], _ = land_entity(
-            con, entity, shop_id=shop_id, directory=partition_dir_for(entity.table)
-        )
+    # One writer thread: an entity's Parquet file is encoded while DuckDB judges the next one.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="landing-writer") as writer:
+        written: dict[str, Future[int]] = {}
+        for entity in entities:
+            good = judge_entity(con, entity, shop_id=shop_id)
+            written[entity.table] = writer.submit(
+                write_rows, partition_dir_for(entity.table), entity, good
+            )
+            del good
+        rows = {table: future.result() for table, future in written.items()}
     quarantine_dir = partition_dir_for("quarantine") / f"source={family}"
-    reader = con.sql(
+    rejects = con.sql(
         f"""SELECT {_sql_text(shop_id)} AS shop_id, source_table, record_gid, record_id, reason,
                raw_payload, {_sql_text(window_start.isoformat())}::TIMESTAMPTZ AS window_start,
                {_sql_text(window_end.isoformat())}::TIMESTAMPTZ AS window_end,
                {_sql_text(partition_label(quarantine_dir))} AS partition
         FROM quarantine_rows ORDER BY source_table, record_gid"""
-    ).to_arrow_reader(BATCH_ROWS)
+    ).to_arrow_table()
     quarantined = write_partition(
-        quarantine_dir, QUARANTINE_SCHEMA, _fixed_batches(reader, BATCH_ROWS)
+        quarantine_dir, QUARANTINE_SCHEMA, _fixed_batches(rejects, BATCH_ROWS)
     )
     return rows, quarantined

@@ -5,22 +5,26 @@ from __future__ import annotations
 from retail_sync.shopify.tables import INVENTORY_QUANTITY_NAMES
 
 BAG = "{ shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } }"
+# Only the record's own currency codes are landed (a bag's shopMoney is in the shop's currency,
+# its presentmentMoney in the customer's), so every other bag asks for amounts alone: narrower
+# bulk lines parse faster. `tables.py` reads the codes from the one bag (or field) that has them.
+AMOUNTS = "{ shopMoney { amount } presentmentMoney { amount } }"
 MONEY = "{ amount currencyCode }"
 ORDER_FIELDS = (
     "id name createdAt processedAt updatedAt cancelledAt cancelReason test currencyCode "
     "presentmentCurrencyCode displayFinancialStatus taxesIncluded "
-    f"totalPriceSet {BAG} subtotalPriceSet {BAG} totalTaxSet {BAG} "
-    f"totalShippingPriceSet {BAG} totalDiscountsSet {BAG} currentTotalPriceSet {BAG} "
-    f"totalRefundedSet {BAG}"
+    f"totalPriceSet {AMOUNTS} subtotalPriceSet {AMOUNTS} totalTaxSet {AMOUNTS} "
+    f"totalShippingPriceSet {AMOUNTS} totalDiscountsSet {AMOUNTS} currentTotalPriceSet {AMOUNTS} "
+    f"totalRefundedSet {AMOUNTS}"
 )
 LINE_ITEM_FIELDS = (
-    f"id sku title quantity currentQuantity originalUnitPriceSet {BAG} originalTotalSet {BAG} "
-    f"totalDiscountSet {BAG} taxLines {{ title rate priceSet {BAG} }}"
+    f"id sku title quantity currentQuantity isGiftCard originalUnitPriceSet {BAG} "
+    f"originalTotalSet {AMOUNTS} totalDiscountSet {AMOUNTS} taxLines {{ priceSet {AMOUNTS} }}"
 )
 REFUND_FIELDS = f"id createdAt note totalRefundedSet {BAG}"
 REFUND_LINE_ITEM_FIELDS = (
     f"id quantity restockType lineItem {{ id }} location {{ id }} subtotalSet {BAG} "
-    f"totalTaxSet {BAG}"
+    f"totalTaxSet {AMOUNTS}"
 )
 TRANSACTION_FIELDS = (
     f"id kind status gateway test amountSet {BAG} processedAt createdAt parentTransaction {{ id }}"

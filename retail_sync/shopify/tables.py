@@ -6,6 +6,10 @@ a malformed record: a null or non-numeric amount, a bad currency code, an unpars
 missing id. A record passing every check becomes a row; otherwise the first failing check's reason
 sends it, with its payload, to `quarantine`. The SQL runs in DuckDB (see `landing.py`), so a bulk
 file is validated at column speed rather than record by record.
+
+Each field also has `passes`: cheap conditions that, when all true, guarantee none of its checks
+fires. Landing evaluates the (many, string-building) checks only for records failing a pass, so a
+clean record costs one conjunction.
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ class Field:
     type: pa.DataType
     value: str
     checks: tuple[str, ...] = ()
+    passes: tuple[str, ...] = ()
+    """Conditions that, all true, imply every check is null (a null condition counts as false)."""
 
 
 def _label(path: str) -> str:
@@ -56,12 +62,14 @@ def legacy_id(path: str) -> str:
 
 def id_field(column: str, path: str, *, required: bool = True) -> Field:
     checks: tuple[str, ...] = ()
+    passes: tuple[str, ...] = ()
     if required:
         label = _quote(f"missing or malformed id at {_label(path)}: ")
         checks = (
             f"CASE WHEN {legacy_id(path)} IS NULL THEN {label} || coalesce({path}, 'null') END",
         )
-    return Field(column, pa.int64(), legacy_id(path), checks)
+        passes = (f"{legacy_id(path)} IS NOT NULL",)
+    return Field(column, pa.int64(), legacy_id(path), checks, passes)
 
 
 def text(column: str, path: str) -> Field:
@@ -74,7 +82,8 @@ def integer(column: str, path: str) -> Field:
         f"CASE WHEN {path} IS NOT NULL AND TRY_CAST({path} AS BIGINT) IS NULL "
         f"THEN {label} || {path} END"
     )
-    return Field(column, pa.int64(), f"TRY_CAST({path} AS BIGINT)", (check,))
+    passes = (f"({path} IS NULL OR TRY_CAST({path} AS BIGINT) IS NOT NULL)",)
+    return Field(column, pa.int64(), f"TRY_CAST({path} AS BIGINT)", (check,), passes)
 
 
 def boolean(column: str, path: str) -> Field:
@@ -90,7 +99,9 @@ def timestamp(column: str, path: str, *, required: bool = False) -> Field:
         f"CASE WHEN {path} IS NOT NULL AND TRY_CAST({path} AS TIMESTAMPTZ) IS NULL "
         f"THEN {_quote('unparseable date at ' + label + ': ')} || {path} END"
     )
-    return Field(column, TIMESTAMP, f"TRY_CAST({path} AS TIMESTAMPTZ)", tuple(checks))
+    parsed = f"TRY_CAST({path} AS TIMESTAMPTZ) IS NOT NULL"
+    passes = (parsed if required else f"({path} IS NULL OR {parsed})",)
+    return Field(column, TIMESTAMP, f"TRY_CAST({path} AS TIMESTAMPTZ)", tuple(checks), passes)
 
 
 def amount_checks(path: str) -> tuple[str, ...]:
@@ -104,6 +115,15 @@ def amount_checks(path: str) -> tuple[str, ...]:
     )
 
 
+def amount_passes(path: str) -> str:
+    """A two-decimal amount is neither null, non-numeric nor over-precise."""
+    return f"regexp_full_match({path}, '{AMOUNT_TWO_DIGITS}')"
+
+
+def currency_passes(path: str) -> str:
+    return f"regexp_full_match({path}, '{CURRENCY_PATTERN}')"
+
+
 def currency_check(path: str) -> str:
     return (
         f"CASE WHEN {path} IS NULL OR NOT regexp_full_match({path}, '{CURRENCY_PATTERN}') "
@@ -113,21 +133,29 @@ def currency_check(path: str) -> str:
 
 
 def currency(column: str, path: str) -> Field:
-    return Field(column, pa.string(), path, (currency_check(path),))
+    return Field(column, pa.string(), path, (currency_check(path),), (currency_passes(path),))
 
 
-def money(column: str, path: str) -> Field:
-    """A `MoneyV2` at `path`: its amount as decimal(18,2); its currency code is checked."""
+def money(column: str, path: str, *, with_currency: bool = True) -> Field:
+    """A `MoneyV2` at `path`: amount as decimal(18,2); its currency code, if queried, checked."""
     amount = f"{path}.amount"
-    checks = (*amount_checks(amount), currency_check(f"{path}.currencyCode"))
-    return Field(column, MONEY, f"TRY_CAST({amount} AS DECIMAL(18,2))", checks)
+    checks: tuple[str, ...] = amount_checks(amount)
+    passes: tuple[str, ...] = (amount_passes(amount),)
+    if with_currency:
+        checks = (*checks, currency_check(f"{path}.currencyCode"))
+        passes = (*passes, currency_passes(f"{path}.currencyCode"))
+    return Field(column, MONEY, f"TRY_CAST({amount} AS DECIMAL(18,2))", checks, passes)
 
 
-def money_bag(prefix: str, path: str) -> list[Field]:
-    """A `MoneyBag`: `<prefix>_shop` (shop currency) and `<prefix>_presentment` (customer's)."""
+def money_bag(prefix: str, path: str, *, with_currency: bool = True) -> list[Field]:
+    """A `MoneyBag`: `<prefix>_shop` (shop currency) and `<prefix>_presentment` (customer's).
+
+    `with_currency=False` for a bag queried as amounts only (`queries.AMOUNTS`): its currencies
+    are the record's own `currency_code` / `presentment_currency_code`.
+    """
     return [
-        money(f"{prefix}_shop", f"{path}.shopMoney"),
-        money(f"{prefix}_presentment", f"{path}.presentmentMoney"),
+        money(f"{prefix}_shop", f"{path}.shopMoney", with_currency=with_currency),
+        money(f"{prefix}_presentment", f"{path}.presentmentMoney", with_currency=with_currency),
     ]
 
 
@@ -157,6 +185,8 @@ def tax_total(prefix: str, path: str) -> list[Field]:
                     f"CASE WHEN {bad} "
                     f"THEN {_quote('null or non-numeric amount in ' + _label(path))} END",
                 ),
+                # The check fires only when `bad` is true: a null `bad` (no tax lines) passes.
+                (f"NOT coalesce({bad}, false)",),
             )
         )
     return fields
@@ -235,13 +265,13 @@ ORDERS = Entity(
         currency("presentment_currency_code", "presentmentCurrencyCode"),
         text("display_financial_status", "displayFinancialStatus"),
         boolean("taxes_included", "taxesIncluded"),
-        *money_bag("total_price", "totalPriceSet"),
-        *money_bag("subtotal_price", "subtotalPriceSet"),
-        *money_bag("total_tax", "totalTaxSet"),
-        *money_bag("total_shipping_price", "totalShippingPriceSet"),
-        *money_bag("total_discounts", "totalDiscountsSet"),
-        *money_bag("current_total_price", "currentTotalPriceSet"),
-        *money_bag("total_refunded", "totalRefundedSet"),
+        *money_bag("total_price", "totalPriceSet", with_currency=False),
+        *money_bag("subtotal_price", "subtotalPriceSet", with_currency=False),
+        *money_bag("total_tax", "totalTaxSet", with_currency=False),
+        *money_bag("total_shipping_price", "totalShippingPriceSet", with_currency=False),
+        *money_bag("total_discounts", "totalDiscountsSet", with_currency=False),
+        *money_bag("current_total_price", "currentTotalPriceSet", with_currency=False),
+        *money_bag("total_refunded", "totalRefundedSet", with_currency=False),
     ),
     sort=("order_id",),
     latest_first="updatedAt",
@@ -258,10 +288,11 @@ ORDER_LINE_ITEMS = Entity(
         text("title", "title"),
         integer("quantity", "quantity"),
         integer("current_quantity", "currentQuantity"),
+        boolean("is_gift_card", "isGiftCard"),
         *money_bag_currencies("originalUnitPriceSet"),
         *money_bag("unit_price", "originalUnitPriceSet"),
-        *money_bag("original_total", "originalTotalSet"),
-        *money_bag("total_discount", "totalDiscountSet"),
+        *money_bag("original_total", "originalTotalSet", with_currency=False),
+        *money_bag("total_discount", "totalDiscountSet", with_currency=False),
         *tax_total("total_tax", "taxLines"),
     ),
     sort=("line_item_id",),
@@ -295,7 +326,7 @@ ORDER_REFUND_LINE_ITEMS = Entity(
         id_field("location_id", "location.id", required=False),
         *money_bag_currencies("subtotalSet"),
         *money_bag("subtotal", "subtotalSet"),
-        *money_bag("total_tax", "totalTaxSet"),
+        *money_bag("total_tax", "totalTaxSet", with_currency=False),
     ),
     sort=("refund_line_item_id",),
     payload_columns=REFUND_LINE_ITEM_PAYLOAD,
@@ -458,6 +489,8 @@ SCHEMAS: dict[str, pa.Schema] = {
 # The JSONL columns DuckDB reads, per extraction (one union of every record kind in the file).
 _MONEY = "STRUCT(amount VARCHAR, currencyCode VARCHAR)"
 _BAG = f"STRUCT(shopMoney {_MONEY}, presentmentMoney {_MONEY})"
+_AMOUNT = "STRUCT(amount VARCHAR)"
+_AMOUNTS = f"STRUCT(shopMoney {_AMOUNT}, presentmentMoney {_AMOUNT})"
 _REF = "STRUCT(id VARCHAR)"
 ORDER_LINE_COLUMNS: dict[str, str] = {
     "id": "VARCHAR",
@@ -474,7 +507,7 @@ ORDER_LINE_COLUMNS: dict[str, str] = {
     "displayFinancialStatus": "VARCHAR",
     "taxesIncluded": "VARCHAR",
     **{
-        name: _BAG
+        name: _AMOUNTS
         for name in (
             "totalPriceSet",
             "subtotalPriceSet",
@@ -494,10 +527,11 @@ ORDER_LINE_COLUMNS: dict[str, str] = {
     "title": "VARCHAR",
     "quantity": "VARCHAR",
     "currentQuantity": "VARCHAR",
+    "isGiftCard": "VARCHAR",
     "originalUnitPriceSet": _BAG,
-    "originalTotalSet": _BAG,
-    "totalDiscountSet": _BAG,
-    "taxLines": f"STRUCT(title VARCHAR, rate VARCHAR, priceSet {_BAG})[]",
+    "originalTotalSet": _AMOUNTS,
+    "totalDiscountSet": _AMOUNTS,
+    "taxLines": f"STRUCT(priceSet {_AMOUNTS})[]",
     "restockType": "VARCHAR",
     "lineItem": _REF,
     "location": _REF,
