@@ -24,6 +24,7 @@ from retail_sync.shops import ShopSettings, load_shops, token_variable
 from retail_sync.warehouse.lake import Lake
 
 Row = tuple[str, str, str, str, str, str, str]
+LOOKBACK_DAYS = 3
 
 
 def _shop_settings(world: World, path: Path) -> list[ShopSettings]:
@@ -79,10 +80,10 @@ def land_world(world_dir: Path, work_dir: Path) -> tuple[Lake, list[ShopSettings
     shops = _shop_settings(world, work_dir / "shops.json")
     lake = Lake(work_dir / "lake")
     first = date.fromisoformat(world.manifest["start"])
-    # One day past the world, as the nightly lookback would: a payout issued just after the last
-    # shop-timezone day (its batch closes at midnight UTC) is still read.
+    # A few days past the world, as the nightly lookback would: a payout issued after the last
+    # day (its batch closes at midnight UTC, it is issued a day or two later) is still read.
     last = first + timedelta(days=int(world.manifest["days"]) - 1)
-    days = [first + timedelta(days=n) for n in range((last - first).days + 2)]
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1 + LOOKBACK_DAYS)]
     moment: list[datetime | None] = [None]
     shopify = start_shopify_simulator(world, world_now=lambda: moment[0])
     netsuite = start_netsuite_simulator(world, state_dir=work_dir / "netsuite-state")
