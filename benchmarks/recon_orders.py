@@ -1,12 +1,43 @@
 """Order reconciliation over scale data, three ways, each run as its own process.
 
 - `floor`: a bare DuckDB hash join of orders and GL lines on the order key (the physical floor).
-- `duckdb`: per order and account, what the posting rules expect vs what the ledger holds.
-- `pandas`: the same reconciliation written the straightforward pandas way (the baseline).
+- `duckdb`: the reconciliation engine itself, the models of sql/recon/ (read from disk), over the
+  scale Parquet exposed through adapter views named and shaped as the staging relations they
+  read; it writes `recon.exceptions` to Parquet, as the asset does.
+- `pandas`: per order and account, what the posting rules expect vs what the ledger holds,
+  written the straightforward pandas way (the baseline).
 
-Run: python -m benchmarks.recon_orders {floor,duckdb,pandas} DATA_DIR
+Two more modes, not timed: `prepare` derives, once per data set, what the scale generator does
+not write but a real ledger carries (which ERP entries are later copies of a posting, so they get
+no external id), and `check` compares the engine's exceptions with the generator's truth.
+`reference` is the former single-query reconciliation (RECONCILE_SQL), kept for the pandas
+agreement test.
+
+Run: python -m benchmarks.recon_orders {floor,duckdb,pandas,prepare,check,reference} DATA_DIR
 Prints one JSON line: {"mode", "exceptions" | "rows", "seconds"}; `seconds` is the work alone,
 the harness times the whole process.
+
+How the scale data maps onto the staging relations (the scale generator's own rules,
+benchmarks/scale.py, in the engine's terms):
+- orders → `stg_shopify__order_settlements` / `stg_shopify__orders`: goods_shop = gross_sales,
+  paid_shopify_payments = total_price (every order paid by Shopify Payments, one payment),
+  paid_other_gateways = paid_gift_card = 0, test = false, currency USD (both shops, UTC).
+- refunds → `stg_shopify__refund_settlements` / `stg_shopify__order_refunds`: the generator books a
+  refund as 4090 debit / 1205 credit for the refund total, so goods_shop = total,
+  shipping_and_tax_shop = 0, refunded_shopify_payments = total.
+- balance transactions → `stg_shopify__balance_transactions`, one CHARGE row per payout (their
+  sums): the generator books fees once per payout, so the engine's fee entry per balance
+  transaction is one per payout, keyed by the payout id; payout nets still compare with the sum
+  of their transactions' nets.
+- payouts → `stg_shopify__payouts`, status PAID, dated by their issue date.
+- GL lines → `stg_erp__gl_lines`: shopify_entity = source_entity (`balance_transaction` for the
+  fee entries, told apart from deposits by their transaction id range), shopify_id = source_id,
+  signed_amount = debit − credit, account_number and transaction_id as text. External id: the
+  generator writes none; every entry gets ours, `shopify-<shop>-<kind>-<source id>` (kind order,
+  refund, fee or payout), except the later copies of a duplicated posting (same record, higher
+  transaction id: how the generator writes a duplicate, found by `prepare`) and the orphan entries
+  (ids Shopify never had), which get none.
+- inventory → `stg_shopify__inventory_levels` / `stg_erp__on_hand`, one snapshot date.
 """
 
 from __future__ import annotations
@@ -15,6 +46,23 @@ import argparse
 import json
 import time
 from pathlib import Path
+
+from benchmarks.scale import (
+    DAYS,
+    DEPOSIT_ENTRY_IDS,
+    FEE_ENTRY_IDS,
+    ORDER_KINDS,
+    ORPHAN_ENTRY_IDS,
+    REFUND_ENTRY_IDS,
+    SHOPS,
+    START,
+)
+
+# Where `prepare` and the engine write, inside the data directory.
+DUPLICATE_COPIES = "engine_duplicate_copies"
+EXCEPTIONS = "engine_exceptions.parquet"
+CURRENCY = "USD"
+SNAPSHOT_DATE = f"date '{START}' + interval {DAYS - 1} day"
 
 # Expected ledger amounts per order and account (ACCOUNTING.md), signed debit-positive.
 EXPECTED_BY_ACCOUNT_SQL = """
@@ -56,6 +104,300 @@ def _duckdb(data: Path, sql: str) -> int:
             f"create view {table} as select * from read_parquet('{data / table / '*.parquet'}')"
         )
     return int(connection.execute(sql).fetchall()[0][0])
+
+
+def _parquet(data: Path, table: str) -> str:
+    return f"read_parquet('{data / table / '*.parquet'}')"
+
+
+def _prepare(data: Path) -> int:
+    """Write the transaction ids of the later copies of duplicated postings (not timed)."""
+    import duckdb
+
+    out = data / DUPLICATE_COPIES
+    out.mkdir(exist_ok=True)
+    connection = duckdb.connect()
+    connection.execute(
+        f"""
+        copy (
+            select max(transaction_id) as transaction_id
+            from (select distinct transaction_id, source_id from {_parquet(data, "gl_lines")})
+            group by transaction_id // 1000000000, source_id
+            having count(*) > 1
+        ) to '{out / "part-0.parquet"}' (format parquet)
+        """
+    )
+    return int(
+        connection.execute(f"select count(*) from {_parquet(data, DUPLICATE_COPIES)}").fetchone()[0]
+    )
+
+
+def _adapter_views(connection: object, data: Path) -> None:
+    """The staging relations the engine reads, over the scale Parquet (see the module doc)."""
+    from retail_sync.reconcile.rules import MatchingRules
+    from retail_sync.shops import ShopSettings
+    from retail_sync.warehouse.catalog import define_config_views, define_matching_view
+
+    for schema in ("raw", "staging", "recon"):
+        connection.execute(f"create schema if not exists {schema}")
+    shops = [
+        ShopSettings(
+            id=shop, domain=f"{shop}.myshopify.com", currency=CURRENCY, timezone="UTC",
+            erp_subsidiary_id=str(number + 1), access_token_variable="UNUSED",
+            matching=MatchingRules(),
+        )
+        for number, shop in enumerate(SHOPS)
+    ]  # fmt: skip
+    define_config_views(connection, shops)
+    define_matching_view(connection, shops)
+    orders, refunds = _parquet(data, "orders"), _parquet(data, "refunds")
+    views = {
+        "stg_shopify__order_settlements": f"""
+            select
+                shop_id::varchar as shop_id, business_date, order_id, '#' || order_id as name,
+                business_date::timestamptz as processed_at, false as test,
+                '{CURRENCY}' as currency_code, '{CURRENCY}' as presentment_currency_code,
+                gross_sales as goods_shop,
+                cast(0 as decimal(18, 2)) as gift_cards_sold_shop,
+                total_discounts as total_discounts_shop,
+                total_shipping as total_shipping_price_shop, total_tax as total_tax_shop,
+                total_price as total_price_shop, total_price as total_price_presentment,
+                total_price as paid_shopify_payments,
+                cast(0 as decimal(18, 2)) as paid_other_gateways,
+                cast(0 as decimal(18, 2)) as paid_gift_card,
+                1::bigint as payments
+            from {orders}""",
+        "stg_shopify__orders": f"""
+            select
+                shop_id::varchar as shop_id, business_date, order_id, '#' || order_id as name,
+                business_date::timestamptz as created_at,
+                business_date::timestamptz as processed_at,
+                business_date::timestamptz as updated_at,
+                null::timestamptz as cancelled_at, null::varchar as cancel_reason,
+                false as test, '{CURRENCY}' as currency_code,
+                '{CURRENCY}' as presentment_currency_code, 'PAID' as display_financial_status,
+                false as taxes_included,
+                gross_sales - total_discounts as subtotal_price_shop,
+                gross_sales - total_discounts as subtotal_price_presentment,
+                total_discounts as total_discounts_shop,
+                total_discounts as total_discounts_presentment,
+                total_shipping as total_shipping_price_shop,
+                total_shipping as total_shipping_price_presentment,
+                total_tax as total_tax_shop, total_tax as total_tax_presentment,
+                total_price as total_price_shop, total_price as total_price_presentment,
+                total_price as current_total_price_shop,
+                total_price as current_total_price_presentment,
+                cast(0 as decimal(18, 2)) as total_refunded_shop,
+                cast(0 as decimal(18, 2)) as total_refunded_presentment,
+                business_date as landed_date
+            from {orders}""",
+        "stg_shopify__refund_settlements": f"""
+            select
+                shop_id::varchar as shop_id, business_date, refund_id, order_id,
+                business_date::timestamptz as created_at, '{CURRENCY}' as currency_code,
+                total as total_refunded_shop, total as goods_shop,
+                cast(0 as decimal(18, 2)) as shipping_and_tax_shop,
+                total as refunded_shopify_payments,
+                cast(0 as decimal(18, 2)) as refunded_other_gateways,
+                cast(0 as decimal(18, 2)) as refunded_gift_card
+            from {refunds}""",
+        "stg_shopify__order_refunds": f"""
+            select
+                shop_id::varchar as shop_id, business_date, refund_id, order_id,
+                business_date::timestamptz as created_at, null::varchar as note,
+                '{CURRENCY}' as currency_code, '{CURRENCY}' as presentment_currency_code,
+                total as total_refunded_shop, total as total_refunded_presentment
+            from {refunds}""",
+        "stg_shopify__balance_transactions": f"""
+            select
+                shop_id::varchar as shop_id, max(transaction_date) as business_date,
+                payout_id as balance_transaction_id, 'CHARGE' as type, false as test,
+                max(transaction_date)::timestamptz as transaction_date,
+                'charge' as source_type, null::bigint as source_id,
+                null::bigint as source_order_transaction_id, '{CURRENCY}' as currency_code,
+                cast(sum(amount) as decimal(18, 2)) as amount,
+                cast(sum(fee) as decimal(18, 2)) as fee,
+                cast(sum(net) as decimal(18, 2)) as net,
+                null::varchar as adjustment_reason, null::bigint as associated_order_id,
+                payout_id, 'PAID' as payout_status
+            from {_parquet(data, "balance_transactions")}
+            group by shop_id, payout_id""",
+        "stg_shopify__payouts": f"""
+            select
+                shop_id::varchar as shop_id, issued_date as business_date, payout_id,
+                'PAID' as status, issued_date::timestamptz as issued_at,
+                'DEPOSIT' as transaction_type, '{CURRENCY}' as currency_code, net,
+                null::decimal(18, 2) as charges_gross, null::decimal(18, 2) as charges_fee,
+                null::decimal(18, 2) as refunds_fee_gross, null::decimal(18, 2) as refunds_fee,
+                null::decimal(18, 2) as adjustments_gross,
+                null::decimal(18, 2) as adjustments_fee,
+                null::decimal(18, 2) as reserved_funds_gross,
+                null::decimal(18, 2) as reserved_funds_fee
+            from {_parquet(data, "payouts")}""",
+        "stg_erp__gl_lines": f"""
+            select
+                lines.shop_id::varchar as shop_id, lines.trandate as business_date,
+                lines.transaction_id::varchar as transaction_id, lines.line::integer as line_id,
+                case
+                    when copies.transaction_id is null
+                        and lines.transaction_id < {ORPHAN_ENTRY_IDS}
+                        then 'shopify-' || lines.shop_id || '-' || case
+                            when lines.transaction_id < {REFUND_ENTRY_IDS} then 'order'
+                            when lines.transaction_id < {FEE_ENTRY_IDS} then 'refund'
+                            when lines.transaction_id < {DEPOSIT_ENTRY_IDS} then 'fee'
+                            else 'payout'
+                        end || '-' || lines.source_id
+                end as external_id,
+                null::varchar as document_number, lines.trandate,
+                null::varchar as period_id, null::varchar as subsidiary_id,
+                lines.account::varchar as account_number, lines.debit, lines.credit,
+                cast(lines.debit - lines.credit as decimal(18, 2)) as signed_amount,
+                '{CURRENCY}' as currency,
+                case
+                    when lines.transaction_id >= {FEE_ENTRY_IDS}
+                        and lines.transaction_id < {DEPOSIT_ENTRY_IDS}
+                        then 'balance_transaction'
+                    else lines.source_entity::varchar
+                end as shopify_entity,
+                lines.source_id as shopify_id,
+                null::varchar as memo, null::varchar as header_memo
+            from {_parquet(data, "gl_lines")} as lines
+            left join {_parquet(data, DUPLICATE_COPIES)} as copies
+                on copies.transaction_id = lines.transaction_id""",
+        "stg_shopify__inventory_levels": f"""
+            select
+                shop_id::varchar as shop_id, ({SNAPSHOT_DATE})::date as business_date,
+                cast(substr(sku, 5) as bigint) as inventory_item_id, sku,
+                location as location_id, location as location_name,
+                shopify_on_hand as available, shopify_on_hand as on_hand,
+                0 as committed, 0 as incoming, 0 as reserved
+            from {_parquet(data, "inventory")}""",
+        "stg_erp__on_hand": f"""
+            select
+                shop_id::varchar as shop_id, ({SNAPSHOT_DATE})::date as business_date,
+                ({SNAPSHOT_DATE})::date as as_of, cast(substr(sku, 5) as bigint) as item_id,
+                sku, location as location_id, location as location_name,
+                erp_on_hand as quantity_on_hand
+            from {_parquet(data, "inventory")}""",
+    }
+    for name, body in views.items():
+        connection.execute(f"create or replace view staging.{name} as {body}")
+
+
+def _exception_models() -> dict[str, str]:
+    """The models of sql/recon (read from disk now) that `recon.exceptions` needs, by name."""
+    import re
+
+    from retail_sync.reconcile.engine import _models
+    from retail_sync.warehouse.catalog import SQL_DIR
+
+    models = _models(SQL_DIR, "recon")
+    needed, pending = set(), ["exceptions"]
+    while pending:
+        name = pending.pop()
+        if name not in needed:
+            needed.add(name)
+            pending.extend(set(re.findall(r"recon\.(\w+)", models[name])) & set(models))
+    return {name: body for name, body in models.items() if name in needed}
+
+
+def _engine_connection(data: Path) -> object:
+    """The adapter views, then the engine's models over them, as the engine computes them:
+    each a table, computed once in dependency order (retail_sync/reconcile/engine.py)."""
+    import duckdb
+
+    from retail_sync.reconcile.engine import _materialize
+
+    connection = duckdb.connect()
+    connection.execute("set threads = 2")
+    connection.execute("set memory_limit = '3GB'")
+    connection.execute("set preserve_insertion_order = false")
+    connection.execute(f"set temp_directory = '{data / '.engine_spill'}'")
+    _adapter_views(connection, data)
+    _materialize(connection, "recon", _exception_models())
+    return connection
+
+
+def _engine(data: Path) -> int:
+    """Run the engine over the scale data; write its exceptions to Parquet as the asset does."""
+    connection = _engine_connection(data)
+    out = data / EXCEPTIONS
+    connection.execute(f"copy (select * from recon.exceptions) to '{out}' (format parquet)")
+    return int(connection.execute(f"select count(*) from '{out}'").fetchone()[0])
+
+
+def _check(data: Path) -> dict[str, object]:
+    """The engine's exceptions against the generator's truth, per order kind (not timed).
+
+    Per truth order kind: how many of its orders the engine reports with the kind expected
+    (`found`), with another kind, or not at all; and the order exceptions the truth does not
+    have. The generator injects rounding and FX differences on 4000 against the clearing account
+    where the posting rules put them on 7950 and 7900 (ACCOUNTING.md), so the engine can only call
+    them `order_amount_mismatch`; it posts a wrong-period order on the next day, which never leaves
+    the month (days 1 to 31 of October), so the engine has no wrong period to report.
+    """
+    import duckdb
+
+    connection = duckdb.connect()
+    expected_kind = {kind: kind for kind in ORDER_KINDS} | {
+        "order_rounding_difference": "order_amount_mismatch",
+        "order_fx_difference": "order_amount_mismatch",
+        "order_wrong_period": None,
+    }
+    mapping = ", ".join(
+        f"('{kind}', {repr(engine_kind) if engine_kind else 'null'})"
+        for kind, engine_kind in expected_kind.items()
+    )
+    rows = connection.execute(
+        f"""
+        with truth as (
+            select truth.kind, truth.source_id, truth.expected_variance, map.engine_kind
+            from read_parquet('{data / "truth" / "*.parquet"}') as truth
+            join (values {mapping}) as map(kind, engine_kind) using (kind)
+            where truth.source_entity = 'order' and truth.kind like 'order_%'
+        ),
+        engine as (
+            select kind, cast(split_part(shopify_ref, ':', 3) as bigint) as source_id, variance
+            from read_parquet('{data / EXCEPTIONS}')
+            where domain = 'orders' and shopify_ref like 'shopify:order:%'
+        )
+        select
+            truth.kind,
+            count(*) as truth,
+            count(*) filter (where engine.kind = truth.engine_kind) as found,
+            count(*) filter (where engine.kind = truth.engine_kind
+                and engine.variance = truth.expected_variance) as same_variance,
+            count(*) filter (where engine.kind is null) as not_reported
+        from truth
+        left join engine
+            on engine.source_id = truth.source_id and engine.kind = truth.engine_kind
+        group by truth.kind
+        order by truth.kind
+        """
+    ).fetchall()
+    extra = connection.execute(
+        f"""
+        select kind, count(*) from read_parquet('{data / EXCEPTIONS}')
+        where domain = 'orders' and shopify_ref like 'shopify:order:%'
+            and cast(split_part(shopify_ref, ':', 3) as bigint) not in (
+                select source_id from read_parquet('{data / "truth" / "*.parquet"}')
+                where source_entity = 'order'
+            )
+        group by kind order by kind
+        """
+    ).fetchall()
+    kinds = connection.execute(
+        f"select kind, count(*), sum(variance) from read_parquet('{data / EXCEPTIONS}') "
+        "group by kind order by kind"
+    ).fetchall()
+    return {
+        "order_kinds": {
+            kind: {"truth": truth, "found": found, "same_variance": same, "not_reported": missed}
+            for kind, truth, found, same, missed in rows
+        },
+        "orders_not_in_truth": dict(extra),
+        "exceptions_by_kind": {kind: [count, str(total)] for kind, count, total in kinds},
+    }
 
 
 def _pandas(data: Path) -> int:
@@ -102,14 +444,22 @@ def _pandas(data: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", choices=("floor", "duckdb", "pandas"))
+    parser.add_argument(
+        "mode", choices=("floor", "duckdb", "pandas", "prepare", "check", "reference")
+    )
     parser.add_argument("data", type=Path)
     args = parser.parse_args(argv)
     started = time.perf_counter()
     if args.mode == "floor":
         result = {"rows": _duckdb(args.data, FLOOR_SQL)}
     elif args.mode == "duckdb":
+        result = {"exceptions": _engine(args.data)}
+    elif args.mode == "reference":
         result = {"exceptions": _duckdb(args.data, RECONCILE_SQL)}
+    elif args.mode == "prepare":
+        result = {"duplicate_copies": _prepare(args.data)}
+    elif args.mode == "check":
+        result = _check(args.data)
     else:
         result = {"exceptions": _pandas(args.data)}
     result |= {"mode": args.mode, "seconds": round(time.perf_counter() - started, 3)}
