@@ -5,7 +5,7 @@ with erp as (
     select
         shop_id, entity, shopify_id, entry_kind as erp_entry_kind, transaction_id, external_id,
         trandate, currency, total, columns('^a.*$') as 'erp_\0'
-    from recon.erp_entries
+    from recon.open_erp_entries
     where entity is not null
 )
 
@@ -22,7 +22,7 @@ select
     erp.total,
     columns('^erp_a.*$')
 from erp
-join recon.expected_entries as expected
+join recon.open_entries as expected
     on expected.shop_id = erp.shop_id
     and expected.entity = erp.entity
     and expected.shopify_id = erp.shopify_id

@@ -4,7 +4,7 @@
 -- the closest in amount, then in date.
 with unreferenced as (
     select shop_id, transaction_id, external_id, trandate, a1000 as amount
-    from recon.erp_entries
+    from recon.open_erp_entries
     where entity is null
         and a1000 > 0
         and a1205 = -a1000

@@ -39,6 +39,6 @@ select
     cast(coalesce(booked.erp_a7900, 0) + coalesce(parts.erp_a7900, 0) as decimal(18, 2)) as erp_a7900,
     cast(coalesce(booked.erp_a7950, 0) + coalesce(parts.erp_a7950, 0) as decimal(18, 2)) as erp_a7950,
     cast(coalesce(booked.erp_a_other, 0) + coalesce(parts.erp_a_other, 0) as decimal(18, 2)) as erp_a_other
-from recon.expected_entries as expected
+from recon.open_entries as expected
 left join recon.booked_entries as booked using (shop_id, entity, shopify_id, entry_kind)
 left join parts using (shop_id, entity, shopify_id, entry_kind)

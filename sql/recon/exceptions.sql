@@ -114,7 +114,7 @@ duplicates as (
         format('ERP entry {} books {} {} a second time.',
             duplicate.transaction_id, duplicate.entity, duplicate.shopify_id) as detail
     from recon.unkeyed_entries as duplicate
-    join recon.expected_entries as expected
+    join recon.open_entries as expected
         using (shop_id, entity, shopify_id, entry_kind)
     where duplicate.is_duplicate
 ),
@@ -153,7 +153,7 @@ fallback_rows as (
 
 unmatched_erp as (
     select erp.*
-    from recon.erp_entries as erp
+    from recon.open_erp_entries as erp
     anti join recon.assigned_entries as assigned
         on assigned.shop_id = erp.shop_id and assigned.transaction_id = erp.transaction_id
     where erp.entity is not null

@@ -75,7 +75,8 @@ with entries as (
     select
         shop_id, 'payout' as entity, payout_id as shopify_id, 'payout' as entry_kind,
         'payouts' as domain, business_date, business_date as expected_date, true as is_primary,
-        currency_code as currency, net as a1000, -net as a1205
+        currency_code as currency, net as a1000, -net as a1205,
+        case when status = 'FAILED' then 2 else 1 end as record_entries
     from staging.stg_shopify__payouts
     where status in ('PAID', 'FAILED')
 
@@ -84,7 +85,7 @@ with entries as (
     select
         shop_id, 'payout' as entity, payout_id as shopify_id, 'payout-failed' as entry_kind,
         'payouts' as domain, business_date, null::date as expected_date, false as is_primary,
-        currency_code as currency, -net as a1000, net as a1205
+        currency_code as currency, -net as a1000, net as a1205, 2 as record_entries
     from staging.stg_shopify__payouts
     where status = 'FAILED'
 )
@@ -101,6 +102,8 @@ select
     currency,
     'shopify-' || shop_id || '-' || entry_kind || '-' || shopify_id as external_id,
     'shopify:' || entity || ':' || shopify_id as shopify_ref,
+    -- How many entries the rules expect for the record (a failed payout has two).
+    coalesce(record_entries, 1) as record_entries,
     cast(coalesce(a1000, 0) as decimal(18, 2)) as a1000,
     cast(
         coalesce(a1205, 0)

@@ -14,6 +14,14 @@ with entry_status as (
     left join (
         select distinct shop_id, shopify_ref from recon.exceptions where shopify_ref is not null
     ) as exceptions using (shop_id, shopify_ref)
+
+    union all
+
+    -- Entries the fast path settled (clean_entries) match, and the ledger says what they do.
+    select
+        shop_id, business_date, domain, 'shopify:' || entity || ':' || shopify_id,
+        expected_total, expected_total, true
+    from recon.clean_entries
 )
 
 select

@@ -7,3 +7,13 @@ select
     cast(date_diff('day', business_date, booked_date) as integer) as lag_days
 from recon.entry_matches
 where entry_kind = 'order'
+
+union all
+
+select
+    shop_id,
+    business_date,
+    shopify_id as order_id,
+    cast(date_diff('day', business_date, booked_date) as integer) as lag_days
+from recon.clean_entries
+where entry_kind = 'order'

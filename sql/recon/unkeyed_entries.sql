@@ -58,7 +58,7 @@ roles as (
             )
         end as is_duplicate
     from unkeyed
-    join recon.expected_entries as expected using (shop_id, entity, shopify_id, entry_kind)
+    join recon.open_entries as expected using (shop_id, entity, shopify_id, entry_kind)
     left join recon.booked_entries as booked using (shop_id, entity, shopify_id, entry_kind)
     left join unkeyed_first as first using (shop_id, entity, shopify_id, entry_kind)
 )
