@@ -9,6 +9,7 @@ business date). An extra row is a false positive, a missing row a discrepancy no
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from pathlib import Path
 
 import pytest
@@ -25,12 +26,30 @@ def test_there_are_worlds() -> None:
     assert len(WORLD_DIRS) >= 23
 
 
-@pytest.mark.parametrize("world", [pytest.param(p, id=p.name) for p in WORLD_DIRS])
-def test_reconciliation_finds_exactly_the_truth(world: Path, tmp_path: Path) -> None:
+def _reconcile(world: Path, work: Path) -> set[tuple[str, ...]]:
     # Imported here so that a broken harness fails these tests, not the collection of the suite.
     from retail_sync_tests.reconcile.harness import reconcile_world
 
-    found = reconcile_world(world, tmp_path)
+    return reconcile_world(world, work)
+
+
+@pytest.fixture(scope="module")
+def reconciled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Future[set[tuple[str, ...]]]]:
+    """Every world reconciled, two at a time (each is mostly simulator round trips on one core)."""
+    root = tmp_path_factory.mktemp("handwritten")
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        futures = {
+            world.name: pool.submit(_reconcile, world, root / world.name) for world in WORLD_DIRS
+        }
+        wait(futures.values())
+    return futures
+
+
+@pytest.mark.parametrize("world", [pytest.param(p, id=p.name) for p in WORLD_DIRS])
+def test_reconciliation_finds_exactly_the_truth(
+    world: Path, reconciled: dict[str, Future[set[tuple[str, ...]]]]
+) -> None:
+    found = reconciled[world.name].result()
     truth = truth_rows(world)
     assert not found - truth, f"false positives: {sorted(found - truth)}"
     assert not truth - found, f"not found: {sorted(truth - found)}"
