@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from retail_sync.shopify.tables import QUARANTINE_SCHEMA, Entity
 from retail_sync.warehouse.lake import write_partition
@@ -79,8 +80,72 @@ def _fixed_batches(table: pa.Table, rows: int) -> Iterator[pa.Table]:
         yield table.slice(start, rows).combine_chunks()
 
 
+def _reason_sql(entity: Entity) -> str:
+    """SQL: the first failing check's reason or NULL (full checks only where a pass fails)."""
+    checks = [check for f in entity.fields for check in f.checks]
+    passes = [condition for f in entity.fields for condition in f.passes]
+    reason = f"coalesce({', '.join(checks)})" if checks else "NULL::VARCHAR"
+    if passes:
+        # CASE runs the ELSE branch only on the rows failing the conjunction.
+        reason = f"CASE WHEN {' AND '.join(passes)} THEN NULL::VARCHAR ELSE {reason} END"
+    return reason
+
+
+def _payload_sql(entity: Entity) -> str:
+    return (
+        "to_json(struct_pack("
+        + ", ".join(f'"{c}" := "{c}"' for c in entity.payload_columns)
+        + "))::VARCHAR"
+    )
+
+
+def _sort_sql(entity: Entity) -> str:
+    # The gid breaks ties between distinct gids carrying the same numeric id, so the order (and
+    # so the file) never depends on thread scheduling.
+    return ", ".join([*(f'"{c}"' for c in entity.sort), "_gid"])
+
+
+def _judge_unique(
+    con: duckdb.DuckDBPyConnection, entity: Entity, *, shop_id: str
+) -> pa.Table | None:
+    """Validate and sort one entity in a single pass, assuming its gids are unique.
+
+    Returns the good rows, their rejects queued in `quarantine_rows`; or None, having queued
+    nothing, when some gid occurs twice (the caller then de-duplicates first). A bulk export has
+    no duplicates, so the usual case skips the dedupe aggregate, its join and a temporary table.
+    """
+    values = ", ".join(f'{f.value} AS "{f.column}"' for f in entity.fields)
+    table = con.sql(
+        f"""SELECT {_sql_text(shop_id)} AS shop_id, {values}, gid AS _gid, _reason,
+               CASE WHEN _reason IS NOT NULL THEN {_payload_sql(entity)} END AS _payload
+        FROM (SELECT *, {_reason_sql(entity)} AS _reason FROM ({entity.source}))
+        ORDER BY {_sort_sql(entity)}"""
+    ).to_arrow_table()
+    if table.num_rows and pc.count_distinct(table["_gid"], mode="all").as_py() != table.num_rows:
+        return None
+    extra = ["_gid", "_reason", "_payload"]
+    reasons = table["_reason"]
+    if reasons.null_count == table.num_rows:
+        return table.drop_columns(extra)
+    rejected = pc.is_valid(reasons)
+    rejects = table.filter(rejected).select(
+        ["_gid", entity.fields[0].column, "_reason", "_payload"]
+    )
+    con.register("_rejects", rejects)
+    try:
+        con.execute(
+            f"INSERT INTO quarantine_rows SELECT {_sql_text(entity.table)}, * FROM _rejects"
+        )
+    finally:
+        con.unregister("_rejects")
+    return table.filter(pc.invert(rejected)).drop_columns(extra)
+
+
 def judge_entity(con: duckdb.DuckDBPyConnection, entity: Entity, *, shop_id: str) -> pa.Table:
     """Dedupe and validate one entity: its good rows, sorted by id; rejects to `quarantine_rows`."""
+    good = _judge_unique(con, entity, shop_id=shop_id)
+    if good is not None:
+        return good
     # Duplicates are resolved on a narrow (gid, key) aggregate, then joined back, so the wide
     # records stream through a hash join instead of sitting in an aggregate's state.
     rank = (
@@ -88,35 +153,21 @@ def judge_entity(con: duckdb.DuckDBPyConnection, entity: Entity, *, shop_id: str
         if entity.latest_first
         else "_key"
     )
-    checks = [check for f in entity.fields for check in f.checks]
-    passes = [condition for f in entity.fields for condition in f.passes]
-    reason = f"coalesce({', '.join(checks)})" if checks else "NULL::VARCHAR"
-    if passes:
-        # CASE runs the ELSE branch only on the rows failing the conjunction.
-        reason = f"CASE WHEN {' AND '.join(passes)} THEN NULL::VARCHAR ELSE {reason} END"
-    payload = (
-        "to_json(struct_pack("
-        + ", ".join(f'"{c}" := "{c}"' for c in entity.payload_columns)
-        + "))::VARCHAR"
-    )
     values = ", ".join(f'{f.value} AS "{f.column}"' for f in entity.fields)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE checked AS
         WITH source AS ({entity.source}),
         winners AS (SELECT arg_max(_key, {rank}) AS _winner FROM source GROUP BY gid),
         deduplicated AS (SELECT source.* FROM source JOIN winners ON _key = _winner),
-        judged AS (SELECT *, {reason} AS _reason FROM deduplicated)
+        judged AS (SELECT *, {_reason_sql(entity)} AS _reason FROM deduplicated)
         SELECT {values}, gid AS _gid, _reason,
-               CASE WHEN _reason IS NOT NULL THEN {payload} END AS _payload
+               CASE WHEN _reason IS NOT NULL THEN {_payload_sql(entity)} END AS _payload
         FROM judged"""
     )
     columns = ", ".join(f'"{f.column}"' for f in entity.fields)
-    # The gid breaks ties between distinct gids carrying the same numeric id, so the order (and
-    # so the file) never depends on thread scheduling.
-    sort = ", ".join([*(f'"{c}"' for c in entity.sort), "_gid"])
     good = con.sql(
         f"SELECT {_sql_text(shop_id)} AS shop_id, {columns} FROM checked "
-        f"WHERE _reason IS NULL ORDER BY {sort}"
+        f"WHERE _reason IS NULL ORDER BY {_sort_sql(entity)}"
     ).to_arrow_table()
     first_id = f'"{entity.fields[0].column}"'
     con.execute(
