@@ -147,16 +147,53 @@ def define_catalog(
     summary.views["raw"] = define_raw_views(connection, lake)
     define_config_views(connection, shops)
     define_matching_view(connection, shops)
-    for schema in SCHEMAS[1:]:
-        created, skipped = define_models(connection, schema, sql_dir)
-        summary.views[schema] = created
-        summary.skipped |= skipped
+    created, skipped = define_models(connection, "staging", sql_dir)
+    summary.views["staging"], summary.skipped = created, skipped
+    # The reconciliation as the pipeline published it (per date and shop, after the checks), not
+    # its SQL models recomputed live: reading it is instant, and it is what the reports show.
+    summary.views["recon"] = define_published_views(connection, lake, "recon")
+    created, skipped = define_models(connection, "journals", sql_dir)
+    summary.views["journals"] = created
+    summary.skipped |= skipped
 
 
-def models_connection(lake: Lake, shops: Sequence[ShopSettings]) -> duckdb.DuckDBPyConnection:
-    """An in-memory connection holding the catalog's views, for the pipeline's own queries."""
+def define_published_views(
+    connection: duckdb.DuckDBPyConnection, lake: Lake, zone: str
+) -> list[str]:
+    """A `<zone>.<entity>` view per entity the pipeline wrote under `<lake>/<zone>/<source>/`."""
+    names: list[str] = []
+    root = lake.root / zone
+    if not root.exists():
+        return names
+    for source in sorted(path for path in root.iterdir() if path.is_dir()):
+        for entity in sorted(path for path in source.iterdir() if path.is_dir()):
+            if next(entity.rglob("*.parquet"), None) is None:
+                continue
+            connection.execute(
+                f'create or replace view {zone}."{entity.name}" as select * from read_parquet('
+                f"'{_quote(entity)}/**/*.parquet', hive_partitioning = false, "
+                "union_by_name = true)"
+            )
+            names.append(entity.name)
+    return names
+
+
+def models_connection(
+    lake: Lake, shops: Sequence[ShopSettings], sql_dir: Path = SQL_DIR
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection with the raw views, the shops' configuration and the staging
+    models, for the pipeline's own queries (the reconciliation has its own: reconcile/engine.py)."""
     connection = duckdb.connect()
-    define_catalog(connection, CatalogSummary(path=Path(":memory:")), lake, shops)
+    try:
+        for schema in ("raw", "staging"):
+            connection.execute(f"create schema {schema}")
+        define_raw_views(connection, lake)
+        define_config_views(connection, shops)
+        define_matching_view(connection, shops)
+        define_models(connection, "staging", sql_dir)
+    except BaseException:
+        connection.close()
+        raise
     return connection
 
 

@@ -92,9 +92,21 @@ def _staging_asset(model: str, inputs: tuple[tuple[str, ...], ...]) -> dg.Assets
                 return dg.MaterializeResult(
                     metadata={"run_rows": 0, "waiting_for": "raw data this model reads"}
                 )
-            for business_date, shop_id in partitions_of(context):
+            partitions = partitions_of(context)
+            # The model runs once for the whole run (a view over the raw lake costs about the
+            # same for one date as for all of them), then each partition is cut from the result.
+            connection.execute(
+                f"create temp table run_rows as select * from staging.{model} "
+                "where list_contains($shops, shop_id) and business_date between $first and $last",
+                {
+                    "shops": sorted({shop_id for _, shop_id in partitions}),
+                    "first": min(business_date for business_date, _ in partitions),
+                    "last": max(business_date for business_date, _ in partitions),
+                },
+            )
+            for business_date, shop_id in partitions:
                 reader = connection.sql(
-                    f"select * from staging.{model} "
+                    "select * from run_rows "
                     "where shop_id = $shop and business_date = $business_date order by all",
                     params={"shop": shop_id, "business_date": business_date},
                 ).to_arrow_reader(50_000)

@@ -6,6 +6,7 @@ import dagster as dg
 
 from retail_sync.defs.erp import assets as erp_assets
 from retail_sync.defs.metadata import markdown_table
+from retail_sync.defs.reconcile.assets import RECON_OUTPUTS
 from retail_sync.defs.resources import LakeResource, ShopsResource, WarehouseResource
 from retail_sync.defs.shopify import assets as shopify_assets
 from retail_sync.defs.staging.assets import staging_assets
@@ -23,7 +24,7 @@ RAW_ASSETS = [
 
 
 @dg.asset(
-    deps=[*RAW_ASSETS, *staging_assets],
+    deps=[*RAW_ASSETS, *staging_assets, *(dg.AssetKey(["recon", name]) for name in RECON_OUTPUTS)],
     group_name="warehouse",
     pool="duckdb_writer",
     description="A DuckDB file of views (schemas raw, staging, recon, journals) over the lake, "
