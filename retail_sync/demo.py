@@ -99,7 +99,10 @@ def _summary(result: dg.ExecuteInProcessResult, outcome: RunOutcome) -> list[str
         shown = ", ".join(
             f"{label}={value.value}"
             for label, value in materialization.metadata.items()
-            if not isinstance(value, dg.MarkdownMetadataValue | dg.PathMetadataValue)
+            if not isinstance(
+                value,
+                dg.MarkdownMetadataValue | dg.PathMetadataValue | dg.TableMetadataValue,
+            )
         )
         lines.append(f"  {materialization.asset_key.to_user_string()}: {shown}")
     if outcome.checks_passed or outcome.warnings or outcome.blocked_by:

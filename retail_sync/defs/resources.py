@@ -3,6 +3,7 @@
 # No `from __future__ import annotations`: Dagster reads resource annotations at runtime.
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,6 +58,13 @@ class ShopifyResource(dg.ConfigurableResource):
     base_url: str = ""
     # Windows with more orders than this are read with a bulk operation instead of pages.
     bulk_threshold_orders: int = 5_000
+    # Shopify answers today's inventory only, so a date is snapshotted only until this long after
+    # its end (the nightly run; a backfill or lookback never writes today's quantities as the
+    # past's).
+    inventory_snapshot_max_age_hours: int = 24
+
+    def inventory_snapshot_max_age(self) -> timedelta:
+        return timedelta(hours=self.inventory_snapshot_max_age_hours)
 
     def client(self, shop: ShopSettings) -> "ShopifyClient":
         from retail_sync.shopify.client import ShopifyClient

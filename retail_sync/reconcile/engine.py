@@ -19,6 +19,7 @@ from retail_sync.warehouse.catalog import (
     define_config_views,
     define_matching_view,
     define_raw_views,
+    raw_view_name,
 )
 from retail_sync.warehouse.lake import Lake
 
@@ -63,6 +64,45 @@ def _models(sql_dir: Path, schema: str) -> dict[str, str]:
     }
 
 
+def _empty_where_missing(connection: duckdb.DuckDBPyConnection, landed: list[str]) -> None:
+    """An empty `raw.<table>` (the landed columns, no rows) for each table nothing landed yet:
+    a shop with no payouts so far, no inventory snapshot (Shopify answers today's only), a
+    first run. The reconciliation then has nothing to say about it instead of failing."""
+    import pyarrow as pa
+
+    from retail_sync.erp.landing import (
+        ACCOUNTS_SCHEMA,
+        GL_LINES_SCHEMA,
+        ON_HAND_SCHEMA,
+        PERIODS_SCHEMA,
+    )
+    from retail_sync.shopify.tables import SCHEMAS as SHOPIFY_SCHEMAS
+
+    known: dict[str, pa.Schema] = {
+        raw_view_name("shopify", entity): schema for entity, schema in SHOPIFY_SCHEMAS.items()
+    } | {
+        raw_view_name("erp", "gl_lines"): GL_LINES_SCHEMA,
+        raw_view_name("erp", "on_hand"): ON_HAND_SCHEMA,
+        raw_view_name("erp", "accounts"): ACCOUNTS_SCHEMA,
+        raw_view_name("erp", "periods"): PERIODS_SCHEMA,
+    }
+    for name, schema in known.items():
+        if name in landed:
+            continue
+        # The partition folders a landed table carries as columns (hive partitioning).
+        partition_columns = [
+            pa.field(column, pa.string())
+            for column in ("shop", "date")
+            if column not in schema.names
+        ]
+        empty = pa.schema([*schema, *partition_columns]).empty_table()
+        connection.register("empty_input", empty)
+        try:
+            connection.execute(f'create table raw."{name}" as select * from empty_input')
+        finally:
+            connection.unregister("empty_input")
+
+
 def reconciliation_connection(
     lake: Lake,
     shops: Sequence[ShopSettings],
@@ -75,7 +115,7 @@ def reconciliation_connection(
     try:
         for schema in ("raw", "staging", "recon"):
             connection.execute(f"create schema {schema}")
-        define_raw_views(connection, lake)
+        _empty_where_missing(connection, define_raw_views(connection, lake))
         define_config_views(connection, shops)
         define_matching_view(connection, shops)
         staging = _models(sql_dir, "staging")

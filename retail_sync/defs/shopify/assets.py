@@ -8,6 +8,7 @@ the latest version of each record.
 """
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -146,11 +147,18 @@ def _single_table_asset(name: str, description: str, extract_name: str) -> dg.As
         extract_function = getattr(extract, extract_name)
         the_lake, settings = lake.lake(), shops.shops()
         totals = _Totals()
+        stale: list[str] = []
+        now = datetime.now(UTC)
         for business_date, shop_id in partitions_of(context):
             shop = settings[shop_id]
             directories = _directory_for(the_lake, shop_id, business_date.isoformat())
             if name == "inventory_levels":
                 _, end = shop.day_window(business_date)
+                if not timedelta(0) <= now - end <= shopify.inventory_snapshot_max_age():
+                    # Shopify answers today's quantities only: a day not over yet, or long over
+                    # (a backfill, a lookback re-run), keeps its earlier snapshot or gets none.
+                    stale.append(f"{business_date}|{shop_id}")
+                    continue
                 stats = extract_function(
                     shopify.client(shop), shop_id=shop_id, as_of=end, partition_dir_for=directories
                 )
@@ -164,7 +172,17 @@ def _single_table_asset(name: str, description: str, extract_name: str) -> dg.As
                     partition_dir_for=directories,
                 )
             totals.add(stats, f"{business_date}|{shop_id}")
-        return dg.MaterializeResult(metadata=totals.metadata(name))
+        metadata = totals.metadata(name)
+        if name == "inventory_levels":
+            metadata["snapshots_skipped"] = len(stale)
+            if stale:
+                metadata["skipped_partitions"] = dg.MetadataValue.md(
+                    "Not snapshotted (Shopify answers today's inventory only; the day is not "
+                    "over, or ended more than "
+                    f"{shopify.inventory_snapshot_max_age_hours} h ago):\n"
+                    + "\n".join(f"- {partition}" for partition in stale)
+                )
+        return dg.MaterializeResult(metadata=metadata)
 
     return _asset
 
