@@ -288,6 +288,9 @@ class BulkManager:
         path = self.result_path(operation.number)
         url_base = f"{base_url}/sandbox/bulk/{runtime.data.shop_id}/"
         operation.status = "RUNNING"
+        # The terminal status is published last, once every field it comes with is set: a client
+        # polling the operation never sees FAILED without its partial data URL.
+        status, error_code = "RUNNING", None
         objects = roots = 0
         after: str | None = None
         lines_written = 0
@@ -295,7 +298,7 @@ class BulkManager:
             with path.open("w", encoding="utf-8") as out:
                 while True:
                     if operation.cancel_requested.is_set():
-                        operation.status = "CANCELED"
+                        status = "CANCELED"
                         break
                     ctx = RequestContext(
                         runtime=runtime, base_url=base_url, bulk=True, bulk_after=after
@@ -330,30 +333,30 @@ class BulkManager:
                     operation.objectCount = str(objects)
                     operation.rootObjectCount = str(roots)
                     if fails:
-                        operation.status = "FAILED"
-                        operation.errorCode = "INTERNAL_SERVER_ERROR"
+                        status, error_code = "FAILED", "INTERNAL_SERVER_ERROR"
                         break
                     if profile.bulk_stall:
                         operation.cancel_requested.wait()
                         continue
                     page = ctx.bulk_page
                     if not page.get("has_next"):
-                        operation.status = "COMPLETED"
+                        status = "COMPLETED"
                         break
                     after = page.get("end_cursor")
                     if self.page_delay:
                         time.sleep(self.page_delay)
         except Exception:  # a resolver blew up: Shopify reports INTERNAL_SERVER_ERROR
-            operation.status = "FAILED"
-            operation.errorCode = "INTERNAL_SERVER_ERROR"
+            status, error_code = "FAILED", "INTERNAL_SERVER_ERROR"
         operation.completedAt = _now()
-        if operation.status == "COMPLETED":
+        operation.errorCode = error_code
+        if status == "COMPLETED":
             operation.fileSize = str(path.stat().st_size)
             operation.url = url_base + path.name if objects else None
-        elif operation.status == "FAILED" and objects:
+        elif status == "FAILED" and objects:
             partial = self.result_path(operation.number, partial=True)
             path.replace(partial)
             operation.partialDataUrl = url_base + partial.name
+        operation.status = status
         self.on_finish(runtime, operation)
 
     def _page_lines(self, data: dict[str, Any], group_objects: bool) -> list[dict[str, Any]]:
