@@ -39,30 +39,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from retail_sync.sandbox.generate.catalog import ACCOUNT_ID, CHART
+from retail_sync.sandbox.validate import DISCREPANCY_DOMAINS, TRUTH_HEADER
+
 WORLDS = Path(__file__).resolve().parent
 UTC = ZoneInfo("UTC")
 
 GATEWAY_ACCOUNT = {"shopify_payments": "1205", "paypal": "1220", "manual": "1220"}
-# Default chart (ACCOUNTING.md) with the ERP internal ids the tiny world uses.
-ACCOUNTS = [
-    ("101", "1000", "Bank — operating", "Bank"),
-    ("110", "1205", "Shopify Payments clearing", "OthCurrAsset"),
-    ("111", "1210", "Shopify Payments reserve", "OthCurrAsset"),
-    ("112", "1220", "Other gateways clearing (PayPal, manual)", "OthCurrAsset"),
-    ("115", "1300", "Inventory", "OthCurrAsset"),
-    ("130", "2200", "Sales tax payable", "OthCurrLiab"),
-    ("135", "2300", "Gift cards outstanding", "OthCurrLiab"),
-    ("140", "4000", "Product sales", "Income"),
-    ("150", "4050", "Discounts", "Income"),
-    ("155", "4090", "Returns and refunds", "Income"),
-    ("160", "4100", "Shipping income", "Income"),
-    ("170", "5100", "Inventory shrinkage", "COGS"),
-    ("180", "6100", "Payment processing fees", "Expense"),
-    ("185", "6150", "Chargebacks and disputes", "Expense"),
-    ("190", "7900", "FX gain/loss", "OthExpense"),
-    ("195", "7950", "Rounding differences", "OthExpense"),
-]
-ACCOUNT_ID = {number: account_id for account_id, number, _, _ in ACCOUNTS}
 CURRENCIES = [
     ("1", "USD", "US Dollar", True),
     ("2", "EUR", "Euro", False),
@@ -71,38 +54,6 @@ CURRENCIES = [
     ("5", "CHF", "Swiss Franc", False),
 ]
 CURRENCY_ID = {symbol: currency_id for currency_id, symbol, _, _ in CURRENCIES}
-TRUTH_HEADER = [
-    "discrepancy_id",
-    "kind",
-    "domain",
-    "shop_id",
-    "shopify_ref",
-    "erp_ref",
-    "account",
-    "expected_variance",
-    "currency",
-    "business_date",
-    "note",
-]
-DOMAIN = {
-    "order_missing_in_erp": "orders",
-    "order_duplicate_posting": "orders",
-    "order_tax_mismatch": "orders",
-    "order_shipping_mismatch": "orders",
-    "order_discount_mismatch": "orders",
-    "order_rounding_difference": "orders",
-    "order_fx_difference": "orders",
-    "order_wrong_period": "orders",
-    "refund_missing_in_erp": "refunds",
-    "refund_amount_mismatch": "refunds",
-    "orphan_erp_entry": "orders",
-    "fee_missing_in_erp": "fees",
-    "fee_duplicate_posting": "fees",
-    "payout_deposit_missing": "payouts",
-    "payout_deposit_amount_mismatch": "payouts",
-    "payout_balance_mismatch": "payouts",
-    "inventory_on_hand_mismatch": "inventory",
-}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -388,7 +339,7 @@ class Built:
             {
                 "discrepancy_id": f"{self.name}-{len(self.truth) + 1}",
                 "kind": kind,
-                "domain": DOMAIN[kind],
+                "domain": DISCREPANCY_DOMAINS[kind],
                 "shop_id": shop.id,
                 "shopify_ref": shopify_ref,
                 "erp_ref": erp_ref,
@@ -1024,7 +975,7 @@ def render(world: Built) -> dict[str, str]:
             "accttype": kind,
             "isinactive": False,
         }
-        for account_id, number, name, kind in ACCOUNTS
+        for account_id, number, name, kind in CHART
     )
     files["erp/periods.json"] = json_list(periods)
     files["erp/locations.json"] = json_list(
