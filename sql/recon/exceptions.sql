@@ -39,21 +39,10 @@ missing as (
         and (entries.entry_kind <> 'payout' or fallback.transaction_id is null)
 ),
 
+-- The account a difference is measured on, when the accounts it touches say which rule it broke.
 amounts as (
     select
-        shop_id, business_date, domain,
-        case
-            when entry_kind = 'order' and accounts = array_to_string(list_sort(['2200', clearing]), ',')
-                then 'order_tax_mismatch'
-            when entry_kind = 'order' and accounts = array_to_string(list_sort(['4100', clearing]), ',')
-                then 'order_shipping_mismatch'
-            when entry_kind = 'order' and accounts = array_to_string(list_sort(['4050', clearing]), ',')
-                then 'order_discount_mismatch'
-            when entry_kind = 'order' and accounts = '4000,7950' then 'order_rounding_difference'
-            when entry_kind = 'order' and accounts = array_to_string(list_sort([clearing, '7900']), ',')
-                then 'order_fx_difference'
-            else subject || '_amount_mismatch'
-        end as kind,
+        shop_id, business_date, domain, subject,
         shopify_ref, erp_ref,
         case
             when entry_kind = 'order' and accounts = array_to_string(list_sort(['2200', clearing]), ',')
@@ -78,7 +67,18 @@ amounts as (
 
 amount_rows as (
     select
-        shop_id, business_date, domain, kind, shopify_ref, erp_ref, account,
+        shop_id, business_date, domain,
+        case
+            when entry_kind = 'order' and account is not null then case account
+                when '2200' then 'order_tax_mismatch'
+                when '4100' then 'order_shipping_mismatch'
+                when '4050' then 'order_discount_mismatch'
+                when '4000' then 'order_rounding_difference'
+                else 'order_fx_difference'
+            end
+            else subject || '_amount_mismatch'
+        end as kind,
+        shopify_ref, erp_ref, account,
         -- The variance sits on the side the rule posts the account: credits count as credits.
         case account
             when '2200' then -d2200 when '4100' then -d4100 when '4050' then d4050
@@ -98,12 +98,7 @@ amount_rows as (
 duplicates as (
     select
         duplicate.shop_id, expected.business_date, expected.domain,
-        case duplicate.entry_kind
-            when 'order' then 'order' when 'refund' then 'refund' when 'fee' then 'fee'
-            when 'dispute' then 'dispute' when 'dispute-won' then 'dispute'
-            when 'reserve' then 'reserve' when 'reserve-release' then 'reserve'
-            when 'payout' then 'payout_deposit' when 'payout-failed' then 'payout_failure'
-        end || '_duplicate_posting' as kind,
+        expected.subject || '_duplicate_posting' as kind,
         expected.shopify_ref,
         duplicate.transaction_id as erp_ref,
         null::varchar as account,
@@ -114,8 +109,7 @@ duplicates as (
         format('ERP entry {} books {} {} a second time.',
             duplicate.transaction_id, duplicate.entity, duplicate.shopify_id) as detail
     from recon.unkeyed_entries as duplicate
-    join recon.open_entries as expected
-        using (shop_id, entity, shopify_id, entry_kind)
+    join entries as expected using (shop_id, entity, shopify_id, entry_kind)
     where duplicate.is_duplicate
 ),
 
