@@ -122,6 +122,17 @@ def run(size: str, runs: int) -> list[Figure]:
             _verdict(ours.seconds <= 3 * floor.seconds),
         )
     )
+    # Parts of the work any DuckDB reconciliation of this input must do, each timed alone as a
+    # whole process like the floor (recon_orders.py module doc; docs/performance.md).
+    for mode, figure in (
+        ("staging-floor", "lower bound: the floor's join over the engine's staging Parquet"),
+        ("scan", "lower bound: decoding the GL-line columns a reconciliation reads"),
+        ("group", "lower bound: GL lines grouped by record, one sum each"),
+        ("reference", "lower bound: orders only, per order and account vs the rules (one query)"),
+    ):
+        part = median_of_runs(_python("benchmarks.recon_orders", mode, str(data)), runs=runs)
+        ratio = f"{part.seconds / floor.seconds:.2f}x floor"
+        table.append(Figure(figure, round(part.seconds, 3), "s", ratio))
     table.append(
         Figure(
             "order reconciliation peak RSS",

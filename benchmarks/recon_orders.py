@@ -7,13 +7,22 @@
 - `pandas`: per order and account, what the posting rules expect vs what the ledger holds,
   written the straightforward pandas way (the baseline).
 
+Three more timed modes bound what any DuckDB reconciliation of this input can cost, each a part of
+the work every reconciliation must do (docs/performance.md "Lower bounds"):
+- `staging-floor`: the floor's hash join over the staging-shaped Parquet the engine reads, on the
+  record key the reconciliation matches by (shop, entity, Shopify id).
+- `scan`: decoding, with no join or grouping, the GL-line columns a reconciliation has to look at
+  (the record reference, journal id, external id, date, account, amount, currency).
+- `group`: the lines grouped by the record they reference with a single sum each, less than any
+  per-record comparison of a ledger with the rules needs (that needs a sum per account).
+
 Two more modes, not timed: `prepare` derives, once per data set, what the scale generator does
 not write but a real ledger carries (which ERP entries are later copies of a posting, so they get
 no external id), and `check` compares the engine's exceptions with the generator's truth.
 `reference` is the former single-query reconciliation (RECONCILE_SQL), kept for the pandas
 agreement test.
 
-Run: python -m benchmarks.recon_orders {floor,duckdb,pandas,prepare,check,reference} DATA_DIR
+Run: python -m benchmarks.recon_orders MODE DATA_DIR  (MODE: one of the modes above)
 Prints one JSON line: {"mode", "exceptions" | "rows", "seconds"}; `seconds` is the work alone,
 the harness times the whole process.
 
@@ -95,6 +104,37 @@ FLOOR_SQL = """
     from gl_lines join orders on gl_lines.source_id = orders.order_id
 """
 
+# The lower bounds (see the module doc), over the staging-shaped Parquet of `prepare`.
+STAGING_FLOOR_SQL = """
+    select count(*) as rows
+    from lines join settlements as orders
+        on lines.shop_id = orders.shop_id
+        and lines.shopify_entity = 'order'
+        and lines.shopify_id = orders.order_id
+"""
+
+SCAN_SQL = """
+    select count(*) filter (where
+        length(shop_id) + length(shopify_entity) + length(transaction_id)
+            + length(external_id) + length(account_number) + length(currency) > 0
+        and shopify_id is not null and trandate is not null and signed_amount is not null
+    ) as rows
+    from lines
+"""
+
+GROUP_SQL = """
+    select count(*) as rows
+    from (
+        select shop_id, shopify_entity, shopify_id, sum(signed_amount) as amount
+        from lines
+        group by all
+    )
+    where amount is not null
+"""
+
+
+LOWER_BOUNDS = {"staging-floor": STAGING_FLOOR_SQL, "scan": SCAN_SQL, "group": GROUP_SQL}
+
 
 def _duckdb(data: Path, sql: str) -> int:
     import duckdb
@@ -104,6 +144,23 @@ def _duckdb(data: Path, sql: str) -> int:
         connection.execute(
             f"create view {table} as select * from read_parquet('{data / table / '*.parquet'}')"
         )
+    return int(connection.execute(sql).fetchall()[0][0])
+
+
+def _staging_duckdb(data: Path, sql: str) -> int:
+    """`sql` over the staging-shaped GL lines and order settlements, with the engine's settings."""
+    import duckdb
+
+    connection = duckdb.connect()
+    connection.execute("set threads = 2")
+    connection.execute("set memory_limit = '3GB'")
+    connection.execute("set preserve_insertion_order = false")
+    for view, relation in (
+        ("lines", "stg_erp__gl_lines"),
+        ("settlements", "stg_shopify__order_settlements"),
+    ):
+        path = data / STAGING / f"{relation}.parquet"
+        connection.execute(f"create view {view} as select * from read_parquet('{path}')")
     return int(connection.execute(sql).fetchall()[0][0])
 
 
@@ -468,8 +525,12 @@ def _pandas(data: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "mode", choices=("floor", "duckdb", "pandas", "prepare", "check", "reference")
-    )
+        "mode",
+        choices=(
+            "floor", "duckdb", "pandas", "prepare", "check", "reference",
+            *LOWER_BOUNDS,
+        ),
+    )  # fmt: skip
     parser.add_argument("data", type=Path)
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -479,6 +540,8 @@ def main(argv: list[str] | None = None) -> int:
         result = {"exceptions": _engine(args.data)}
     elif args.mode == "reference":
         result = {"exceptions": _duckdb(args.data, RECONCILE_SQL)}
+    elif args.mode in LOWER_BOUNDS:
+        result = {"rows": _staging_duckdb(args.data, LOWER_BOUNDS[args.mode])}
     elif args.mode == "prepare":
         result = {"duplicate_copies": _prepare(args.data)}
     elif args.mode == "check":
