@@ -105,6 +105,21 @@ def _sort_sql(entity: Entity) -> str:
     return ", ".join([*(f'"{c}"' for c in entity.sort), "_gid"])
 
 
+def _has_duplicate_gid(entity: Entity, gids: pa.ChunkedArray) -> bool:
+    """Whether a gid occurs twice (a null counts as one value) in `gids`, sorted by `_sort_sql`.
+
+    Where the sort columns follow from the gid, rows sharing a gid are neighbours, so comparing
+    each gid with the next is enough (hashing every gid costs 15–100× more).
+    """
+    if len(gids) < 2:
+        return False
+    if not entity.sort_follows_gid:
+        return bool(pc.count_distinct(gids, mode="all").as_py() != len(gids))
+    if gids.null_count > 1:
+        return True
+    return bool(pc.any(pc.equal(gids[1:], gids[:-1])).as_py())
+
+
 def _judge_unique(
     con: duckdb.DuckDBPyConnection, entity: Entity, *, shop_id: str
 ) -> pa.Table | None:
@@ -115,13 +130,17 @@ def _judge_unique(
     no duplicates, so the usual case skips the dedupe aggregate, its join and a temporary table.
     """
     values = ", ".join(f'{f.value} AS "{f.column}"' for f in entity.fields)
+    # Values and checks in one projection (no subquery for `_reason`): DuckDB then extracts the
+    # sub-expressions they share once. Names in the payload still bind to the source's columns,
+    # which take precedence over the values' aliases (`test`, `name`).
     table = con.sql(
-        f"""SELECT {_sql_text(shop_id)} AS shop_id, {values}, gid AS _gid, _reason,
+        f"""SELECT {_sql_text(shop_id)} AS shop_id, {values}, gid AS _gid,
+               {_reason_sql(entity)} AS _reason,
                CASE WHEN _reason IS NOT NULL THEN {_payload_sql(entity)} END AS _payload
-        FROM (SELECT *, {_reason_sql(entity)} AS _reason FROM ({entity.source}))
+        FROM ({entity.source})
         ORDER BY {_sort_sql(entity)}"""
     ).to_arrow_table()
-    if table.num_rows and pc.count_distinct(table["_gid"], mode="all").as_py() != table.num_rows:
+    if _has_duplicate_gid(entity, table["_gid"]):
         return None
     extra = ["_gid", "_reason", "_payload"]
     reasons = table["_reason"]

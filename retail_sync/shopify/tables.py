@@ -204,6 +204,10 @@ class Entity:
     latest_first: str | None = None
     """A column (of `source`) ordering duplicates: the first in descending order is kept."""
     payload_columns: tuple[str, ...] = ()
+    sort_follows_gid: bool = False
+    """Every sort column is the legacy id of the record's `id`, which `source` selects as `gid`:
+    records sharing a gid then sort next to each other (landing checks neighbours for duplicates).
+    """
 
     @property
     def schema(self) -> pa.Schema:
@@ -276,6 +280,7 @@ ORDERS = Entity(
     sort=("order_id",),
     latest_first="updatedAt",
     payload_columns=ORDER_PAYLOAD,
+    sort_follows_gid=True,
 )
 
 ORDER_LINE_ITEMS = Entity(
@@ -297,6 +302,7 @@ ORDER_LINE_ITEMS = Entity(
     ),
     sort=("line_item_id",),
     payload_columns=LINE_ITEM_PAYLOAD,
+    sort_follows_gid=True,
 )
 
 ORDER_REFUNDS = Entity(
@@ -312,6 +318,7 @@ ORDER_REFUNDS = Entity(
     ),
     sort=("refund_id",),
     payload_columns=("order_gid", "id", "createdAt", "note", "totalRefundedSet"),
+    sort_follows_gid=True,
 )
 
 ORDER_REFUND_LINE_ITEMS = Entity(
@@ -330,6 +337,7 @@ ORDER_REFUND_LINE_ITEMS = Entity(
     ),
     sort=("refund_line_item_id",),
     payload_columns=REFUND_LINE_ITEM_PAYLOAD,
+    sort_follows_gid=True,
 )
 
 ORDER_TRANSACTIONS = Entity(
@@ -361,6 +369,7 @@ ORDER_TRANSACTIONS = Entity(
         "createdAt",
         "parentTransaction",
     ),
+    sort_follows_gid=True,
 )
 
 _SUMMARY = (
@@ -392,6 +401,7 @@ PAYOUTS = Entity(
     ),
     sort=("payout_id",),
     payload_columns=("id", "status", "issuedAt", "transactionType", "net", "summary"),
+    sort_follows_gid=True,
 )
 
 BALANCE_TRANSACTIONS = Entity(
@@ -431,6 +441,7 @@ BALANCE_TRANSACTIONS = Entity(
         "associatedOrder",
         "associatedPayout",
     ),
+    sort_follows_gid=True,
 )
 
 INVENTORY_LEVELS = Entity(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
 from retail_sync.shopify import landing
-from retail_sync.shopify.tables import ORDER_LINE_COLUMNS, ORDERS
+from retail_sync.shopify.tables import ENTITIES, ORDER_LINE_COLUMNS, ORDERS, legacy_id
 
 
 def _order(number: int, amount: str, updated: str = "2026-10-01T05:00:00Z") -> dict[str, object]:
@@ -74,3 +75,46 @@ def test_duplicates_keep_the_latest_before_validation(tmp_path: Path) -> None:
     # The older, malformed copy of order 1 is dropped, not quarantined; order 2's latest is bad.
     assert good["order_id"].to_pylist() == [1]
     assert [r[:2] for r in rejects] == [("gid://shopify/Order/2", 2)]
+
+
+def test_sort_follows_gid_only_where_the_sort_is_the_gids_own_id() -> None:
+    # Landing finds duplicate gids by comparing sorted neighbours only for these entities, which
+    # is sound only if every sort column is computed from the gid (here: its legacy id).
+    for entity in ENTITIES.values():
+        values = {f.column: f.value for f in entity.fields}
+        own_id = all(values[column] == legacy_id("id") for column in entity.sort)
+        gid_is_id = "id AS gid" in entity.source
+        assert entity.sort_follows_gid == (own_id and gid_is_id), entity.table
+
+
+def test_duplicates_apart_in_sort_order_are_still_found(tmp_path: Path) -> None:
+    # Copies of one gid that the file keeps apart still sort next to each other (the sort key is
+    # the gid's own id), so the neighbour comparison finds them and they are de-duplicated.
+    records = [
+        _order(5, "1.00", updated="2026-10-01T05:00:00Z"),
+        _order(3, "3.00"),
+        _order(4, "4.00"),
+        _order(5, "5.00", updated="2026-10-01T07:00:00Z"),
+    ]
+    good, rejects = _judge(tmp_path, records)
+    assert good["order_id"].to_pylist() == [3, 4, 5]
+    assert good["total_price_shop"].to_pylist()[-1] == Decimal("5.00")
+    assert rejects == []
+
+
+def test_quarantined_payload_keeps_the_raw_values(tmp_path: Path) -> None:
+    # Values and checks share one projection: the payload must still see the JSONL's `test`
+    # (a string, as read), not the boolean value column of the same name.
+    path = tmp_path / "lines.jsonl"
+    path.write_text(json.dumps(_order(1, "x")) + "\n")
+    con: duckdb.DuckDBPyConnection = landing.connect(tmp_path)
+    landing.load_lines(con, [path], ORDER_LINE_COLUMNS)
+    con.execute(
+        "CREATE TEMP TABLE quarantine_rows (source_table VARCHAR, record_gid VARCHAR, "
+        "record_id BIGINT, reason VARCHAR, raw_payload VARCHAR)"
+    )
+    landing.judge_entity(con, ORDERS, shop_id="s")
+    [(payload,)] = con.execute("SELECT raw_payload FROM quarantine_rows").fetchall()
+    con.close()
+    assert '"test":"false"' in payload
+    assert '"name":"#1"' in payload
