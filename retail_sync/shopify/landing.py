@@ -166,17 +166,24 @@ def judge_entity(con: duckdb.DuckDBPyConnection, entity: Entity, *, shop_id: str
     if good is not None:
         return good
     # Duplicates are resolved on a narrow (gid, key) aggregate, then joined back, so the wide
-    # records stream through a hash join instead of sitting in an aggregate's state.
+    # records stream through a hash join instead of sitting in an aggregate's state. The latest
+    # copy wins; copies equally recent are told apart by their content, never by their position
+    # in `lines` (its rowids follow DuckDB's threads, not the file), so a re-run picks the same.
+    # Records without a gid are copies only when identical: each distinct one is judged.
+    content = _payload_sql(entity)
     rank = (
-        f"struct_pack(latest := {entity.latest_first}, key := _key)"
+        f"struct_pack(latest := {entity.latest_first}, content := {content})"
         if entity.latest_first
-        else "_key"
+        else content
     )
     values = ", ".join(f'{f.value} AS "{f.column}"' for f in entity.fields)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE checked AS
         WITH source AS ({entity.source}),
-        winners AS (SELECT arg_max(_key, {rank}) AS _winner FROM source GROUP BY gid),
+        winners AS (
+            SELECT arg_max(_key, {rank}) AS _winner FROM source
+            GROUP BY gid, CASE WHEN gid IS NULL THEN {content} END
+        ),
         deduplicated AS (SELECT source.* FROM source JOIN winners ON _key = _winner),
         judged AS (SELECT *, {_reason_sql(entity)} AS _reason FROM deduplicated)
         SELECT {values}, gid AS _gid, _reason,
@@ -221,6 +228,23 @@ def land_entity(
     return rows, int(quarantined[0]) if quarantined else 0
 
 
+def _quarantine_unrecognised(con: duckdb.DuckDBPyConnection, entities: Sequence[Entity]) -> None:
+    """Queue in `quarantine_rows` the lines none of `entities` reads: no id, or a record type
+    they do not land. Each would otherwise be skipped without a trace."""
+    types = [entity.record_type for entity in entities if entity.record_type]
+    if not types:
+        return
+    read = " OR ".join(f"id LIKE {_sql_text(f'gid://shopify/{kind}/%')}" for kind in types)
+    con.execute(
+        f"""INSERT INTO quarantine_rows
+        SELECT {_sql_text(entities[0].table)}, id, NULL,
+            CASE WHEN id IS NULL THEN 'record without an id'
+                ELSE 'record of a type this extraction does not land: ' || id END,
+            to_json(lines)::VARCHAR
+        FROM lines WHERE id IS NULL OR NOT ({read})"""
+    )
+
+
 def partition_label(directory: Path) -> str:
     """`shop=…/date=…`: the hive keys in a partition path."""
     return "/".join(part for part in directory.parts if "=" in part)
@@ -255,13 +279,15 @@ def land(
             )
             del good
         rows = {table: future.result() for table, future in written.items()}
+    _quarantine_unrecognised(con, entities)
     quarantine_dir = partition_dir_for("quarantine") / f"source={family}"
     rejects = con.sql(
         f"""SELECT {_sql_text(shop_id)} AS shop_id, source_table, record_gid, record_id, reason,
                raw_payload, {_sql_text(window_start.isoformat())}::TIMESTAMPTZ AS window_start,
                {_sql_text(window_end.isoformat())}::TIMESTAMPTZ AS window_end,
                {_sql_text(partition_label(quarantine_dir))} AS partition
-        FROM quarantine_rows ORDER BY source_table, record_gid"""
+        FROM quarantine_rows
+        ORDER BY source_table, record_gid, record_id, reason, raw_payload"""
     ).to_arrow_table()
     quarantined = write_partition(
         quarantine_dir, QUARANTINE_SCHEMA, _fixed_batches(rejects, BATCH_ROWS)

@@ -204,6 +204,9 @@ class Entity:
     latest_first: str | None = None
     """A column (of `source`) ordering duplicates: the first in descending order is kept."""
     payload_columns: tuple[str, ...] = ()
+    record_type: str | None = None
+    """The gid type of the JSONL lines `source` selects (`_kind`); None when it reads lists nested
+    in other lines or every line. Landing quarantines lines of no type its entities read."""
     sort_follows_gid: bool = False
     """Every sort column is the legacy id of the record's `id`, which `source` selects as `gid`:
     records sharing a gid then sort next to each other (landing checks neighbours for duplicates).
@@ -256,6 +259,7 @@ REFUND_LINE_ITEM_PAYLOAD = (
 ORDERS = Entity(
     table="orders",
     source=_kind("Order"),
+    record_type="Order",
     fields=(
         id_field("order_id", "id"),
         text("name", "name"),
@@ -286,6 +290,7 @@ ORDERS = Entity(
 ORDER_LINE_ITEMS = Entity(
     table="order_line_items",
     source=_kind("LineItem"),
+    record_type="LineItem",
     fields=(
         id_field("line_item_id", "id"),
         id_field("order_id", "__parentId"),
@@ -324,6 +329,7 @@ ORDER_REFUNDS = Entity(
 ORDER_REFUND_LINE_ITEMS = Entity(
     table="order_refund_line_items",
     source=_kind("RefundLineItem"),
+    record_type="RefundLineItem",
     fields=(
         id_field("refund_line_item_id", "id"),
         id_field("refund_id", "__parentId"),
@@ -390,6 +396,7 @@ _SUMMARY = (
 PAYOUTS = Entity(
     table="payouts",
     source=_kind("ShopifyPaymentsPayout"),
+    record_type="ShopifyPaymentsPayout",
     fields=(
         id_field("payout_id", "id"),
         text("status", "status"),
@@ -407,6 +414,7 @@ PAYOUTS = Entity(
 BALANCE_TRANSACTIONS = Entity(
     table="balance_transactions",
     source=_kind("ShopifyPaymentsBalanceTransaction"),
+    record_type="ShopifyPaymentsBalanceTransaction",
     fields=(
         id_field("balance_transaction_id", "id"),
         text("type", "type"),
