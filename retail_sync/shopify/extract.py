@@ -274,16 +274,8 @@ def extract_orders(
                         )
                         break
         if mode == "paged":
-            seen: set[str] = set()
-            with path.open("w", encoding="utf-8") as out:
-                sources: list[Any] = [first_page] if first_page is not None else []
-                for page in [*sources, pages]:
-                    for order in _flatten_pages(page):
-                        if order["id"] in seen:
-                            continue
-                        seen.add(order["id"])
-                        for line in _order_lines(client, order):
-                            _write_line(out, line)
+            sources: list[Any] = [first_page] if first_page is not None else []
+            _write_latest_orders(client, [*sources, pages], path)
         rows, quarantined, lines = _land_file(
             path,
             ORDER_LINE_COLUMNS,
@@ -298,6 +290,60 @@ def extract_orders(
     stats.bulk_attempts = attempts
     stats.notes = notes
     return stats
+
+
+def _write_latest_orders(client: ShopifyClient, pages: list[Any], path: Path) -> None:
+    """Write paged orders to `path` as bulk-shaped lines, keeping the latest copy of each order.
+
+    Pages come sorted by `updatedAt`, so an order edited while the window is read comes back on a
+    later page. Each order and its children are one contiguous block of the file; the block of a
+    copy another one supersedes (the newer `updatedAt`; the later one when equal) is cut out at
+    the end, so the older copy's children (a line item the edit removed) do not land either.
+    """
+    blocks: dict[str, tuple[str, int, int]] = {}
+    superseded: list[tuple[int, int]] = []
+    with path.open("wb") as out:
+        for page in pages:
+            for order in _flatten_pages(page):
+                start = out.tell()
+                updated = str(order.get("updatedAt") or "")
+                for line in _order_lines(client, order):
+                    out.write(json.dumps(line, separators=(",", ":")).encode() + b"\n")
+                block = (updated, start, out.tell())
+                previous = blocks.get(order["id"])
+                if previous is not None and _instant(previous[0]) > _instant(updated):
+                    superseded.append(block[1:])
+                    continue
+                if previous is not None:
+                    superseded.append(previous[1:])
+                blocks[order["id"]] = block
+    if superseded:
+        _cut_blocks(path, sorted(superseded))
+
+
+def _instant(text: str) -> datetime:
+    """An ISO timestamp as a comparable instant; an unreadable one sorts first."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _cut_blocks(path: Path, blocks: list[tuple[int, int]], chunk: int = 1 << 20) -> None:
+    """Rewrite `path` without the byte ranges `blocks` (sorted, not overlapping), atomically."""
+    kept = path.with_name(path.name + ".kept")
+    with path.open("rb") as source, kept.open("wb") as target:
+        position = 0
+        for start, end in [*blocks, (path.stat().st_size, path.stat().st_size)]:
+            source.seek(position)
+            remaining = start - position
+            while remaining > 0:
+                data = source.read(min(chunk, remaining))
+                target.write(data)
+                remaining -= len(data)
+            position = end
+    kept.replace(path)
 
 
 def _flatten_pages(pages: Any) -> Iterator[dict[str, Any]]:
