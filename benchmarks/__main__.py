@@ -125,10 +125,10 @@ def run(size: str, runs: int) -> list[Figure]:
     # Parts of the work any DuckDB reconciliation of this input must do, each timed alone as a
     # whole process like the floor (recon_orders.py module doc; docs/performance.md).
     for mode, figure in (
-        ("staging-floor", "lower bound: the floor's join over the engine's staging Parquet"),
-        ("scan", "lower bound: decoding the GL-line columns a reconciliation reads"),
-        ("group", "lower bound: GL lines grouped by record, one sum each"),
-        ("reference", "lower bound: orders only, per order and account vs the rules (one query)"),
+        ("staging-floor", "bound: the floor's join on staging Parquet"),
+        ("scan", "bound: decoding the GL-line columns read"),
+        ("group", "bound: GL lines grouped by record"),
+        ("reference", "bound: orders-only reconciliation, 1 query"),
     ):
         part = median_of_runs(_python("benchmarks.recon_orders", mode, str(data)), runs=runs)
         ratio = f"{part.seconds / floor.seconds:.2f}x floor"
