@@ -87,6 +87,18 @@ def test_sort_follows_gid_only_where_the_sort_is_the_gids_own_id() -> None:
         assert entity.sort_follows_gid == (own_id and gid_is_id), entity.table
 
 
+def test_record_type_names_the_lines_an_entity_reads() -> None:
+    # Landing quarantines the lines no entity's `record_type` names, so every entity reading
+    # lines of one gid type must name it, and name the type its source selects.
+    for entity in ENTITIES.values():
+        reads_one_type = entity.source.startswith("SELECT *, id AS gid") and (
+            "FROM lines WHERE id LIKE 'gid://shopify/" in entity.source
+        )
+        assert (entity.record_type is not None) == reads_one_type, entity.table
+        if entity.record_type:
+            assert f"id LIKE 'gid://shopify/{entity.record_type}/%'" in entity.source
+
+
 def test_duplicates_apart_in_sort_order_are_still_found(tmp_path: Path) -> None:
     # Copies of one gid that the file keeps apart still sort next to each other (the sort key is
     # the gid's own id), so the neighbour comparison finds them and they are de-duplicated.
