@@ -55,6 +55,7 @@ import argparse
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 from benchmarks.scale import (
     DAYS,
@@ -147,14 +148,21 @@ def _duckdb(data: Path, sql: str) -> int:
     return int(connection.execute(sql).fetchall()[0][0])
 
 
-def _staging_duckdb(data: Path, sql: str) -> int:
-    """`sql` over the staging-shaped GL lines and order settlements, with the engine's settings."""
+def _engine_settings(data: Path) -> Any:
+    """A DuckDB connection with the engine's benchmark settings (2 threads, 3 GB, spill dir)."""
     import duckdb
 
     connection = duckdb.connect()
     connection.execute("set threads = 2")
     connection.execute("set memory_limit = '3GB'")
     connection.execute("set preserve_insertion_order = false")
+    connection.execute(f"set temp_directory = '{data / '.engine_spill'}'")
+    return connection
+
+
+def _staging_duckdb(data: Path, sql: str) -> int:
+    """`sql` over the staging-shaped GL lines and order settlements, with the engine's settings."""
+    connection = _engine_settings(data)
     for view, relation in (
         ("lines", "stg_erp__gl_lines"),
         ("settlements", "stg_shopify__order_settlements"),
@@ -380,15 +388,9 @@ def _exception_models() -> dict[str, str]:
 def _engine_connection(data: Path) -> object:
     """The adapter views, then the engine's models over them, as the engine computes them:
     each a table, computed once in dependency order (retail_sync/reconcile/engine.py)."""
-    import duckdb
-
     from retail_sync.reconcile.engine import _materialize
 
-    connection = duckdb.connect()
-    connection.execute("set threads = 2")
-    connection.execute("set memory_limit = '3GB'")
-    connection.execute("set preserve_insertion_order = false")
-    connection.execute(f"set temp_directory = '{data / '.engine_spill'}'")
+    connection = _engine_settings(data)
     _config_views(connection)
     for path in sorted((data / STAGING).glob("*.parquet")):
         connection.execute(

@@ -113,9 +113,12 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _json_line(record: dict[str, Any]) -> str:
+    return json.dumps(record, separators=(",", ":")) + "\n"
+
+
 def _write_line(out: IO[str], record: dict[str, Any]) -> None:
-    out.write(json.dumps(record, separators=(",", ":")))
-    out.write("\n")
+    out.write(_json_line(record))
 
 
 def _land_file(
@@ -300,23 +303,22 @@ def _write_latest_orders(client: ShopifyClient, pages: list[Any], path: Path) ->
     copy another one supersedes (the newer `updatedAt`; the later one when equal) is cut out at
     the end, so the older copy's children (a line item the edit removed) do not land either.
     """
-    blocks: dict[str, tuple[str, int, int]] = {}
+    latest: dict[str, tuple[datetime, tuple[int, int]]] = {}
     superseded: list[tuple[int, int]] = []
     with path.open("wb") as out:
         for page in pages:
             for order in _flatten_pages(page):
                 start = out.tell()
-                updated = str(order.get("updatedAt") or "")
                 for line in _order_lines(client, order):
-                    out.write(json.dumps(line, separators=(",", ":")).encode() + b"\n")
-                block = (updated, start, out.tell())
-                previous = blocks.get(order["id"])
-                if previous is not None and _instant(previous[0]) > _instant(updated):
-                    superseded.append(block[1:])
+                    out.write(_json_line(line).encode())
+                updated, block = _instant(str(order.get("updatedAt") or "")), (start, out.tell())
+                previous = latest.get(order["id"])
+                if previous is not None and previous[0] > updated:
+                    superseded.append(block)
                     continue
                 if previous is not None:
-                    superseded.append(previous[1:])
-                blocks[order["id"]] = block
+                    superseded.append(previous[1])
+                latest[order["id"]] = (updated, block)
     if superseded:
         _cut_blocks(path, sorted(superseded))
 
@@ -333,9 +335,10 @@ def _instant(text: str) -> datetime:
 def _cut_blocks(path: Path, blocks: list[tuple[int, int]], chunk: int = 1 << 20) -> None:
     """Rewrite `path` without the byte ranges `blocks` (sorted, not overlapping), atomically."""
     kept = path.with_name(path.name + ".kept")
+    size = path.stat().st_size
     with path.open("rb") as source, kept.open("wb") as target:
         position = 0
-        for start, end in [*blocks, (path.stat().st_size, path.stat().st_size)]:
+        for start, end in [*blocks, (size, size)]:
             source.seek(position)
             remaining = start - position
             while remaining > 0:

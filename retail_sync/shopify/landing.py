@@ -18,7 +18,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from retail_sync.shopify.tables import QUARANTINE_SCHEMA, Entity
+from retail_sync.shopify.tables import QUARANTINE_SCHEMA, Entity, of_record_type
 from retail_sync.warehouse.lake import write_partition
 
 BATCH_ROWS = 65_536
@@ -234,7 +234,7 @@ def _quarantine_unrecognised(con: duckdb.DuckDBPyConnection, entities: Sequence[
     types = [entity.record_type for entity in entities if entity.record_type]
     if not types:
         return
-    read = " OR ".join(f"id LIKE {_sql_text(f'gid://shopify/{kind}/%')}" for kind in types)
+    read = " OR ".join(of_record_type(kind) for kind in types)
     con.execute(
         f"""INSERT INTO quarantine_rows
         SELECT {_sql_text(entities[0].table)}, id, NULL,

@@ -224,10 +224,15 @@ class Entity:
 _KEY_STRIDE = 100_000
 
 
+def of_record_type(name: str) -> str:
+    """SQL condition: a `lines` row is a record of gid type `name`."""
+    return f"id LIKE 'gid://shopify/{name}/%'"
+
+
 def _kind(name: str) -> str:
     return (
         f"SELECT *, id AS gid, rowid * {_KEY_STRIDE} AS _key FROM lines "
-        f"WHERE id LIKE 'gid://shopify/{name}/%'"
+        f"WHERE {of_record_type(name)}"
     )
 
 

@@ -136,6 +136,7 @@ def _land(tmp_path: Path, records: list[dict[str, object]], name: str = "run") -
     """Land `records` (JSONL lines, in this order) as the orders family; the output folder."""
     from datetime import UTC, datetime
 
+    from retail_sync.shopify.extract import _land_file
     from retail_sync.shopify.tables import ORDER_ENTITIES
 
     work = tmp_path / name
@@ -143,20 +144,16 @@ def _land(tmp_path: Path, records: list[dict[str, object]], name: str = "run") -
     path = work / "lines.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
     out = work / "out"
-    con: duckdb.DuckDBPyConnection = landing.connect(work)
-    try:
-        landing.load_lines(con, [path], ORDER_LINE_COLUMNS)
-        landing.land(
-            con,
-            ORDER_ENTITIES,
-            shop_id="s",
-            window_start=datetime(2026, 10, 1, tzinfo=UTC),
-            window_end=datetime(2026, 10, 2, tzinfo=UTC),
-            partition_dir_for=lambda table: out / table,
-            family="orders",
-        )
-    finally:
-        con.close()
+    _land_file(
+        path,
+        ORDER_LINE_COLUMNS,
+        ORDER_ENTITIES,
+        shop_id="s",
+        window=(datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 10, 2, tzinfo=UTC)),
+        partition_dir_for=lambda table: out / table,
+        family="orders",
+        work_dir=work,
+    )
     return out
 
 
