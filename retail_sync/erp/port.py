@@ -8,12 +8,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal, Protocol, runtime_checkable
 
+from retail_sync.errors import RetailSyncError
+
 CENT = Decimal("0.01")
 PeriodStatus = Literal["open", "locked", "closed"]
 PostStatus = Literal["posted", "already_posted"]
 
 
-class ERPError(Exception):
+class ERPError(RetailSyncError):
     """An ERP call failed; `code` is the ERP's own error code, `correlation_id` the request's."""
 
     def __init__(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from retail_sync.errors import RetailSyncError
 from retail_sync.shops import ShopSettings
 from retail_sync.warehouse.catalog import (
     SQL_DIR,
@@ -33,7 +34,7 @@ OUTPUTS = (
 )
 
 
-class ReconciliationError(RuntimeError):
+class ReconciliationError(RetailSyncError):
     """A model could not be computed (its inputs are missing or it is wrong)."""
 
 

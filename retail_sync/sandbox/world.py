@@ -9,6 +9,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from retail_sync.errors import RetailSyncError
+
 FORMAT_VERSION = 1
 
 SHOPIFY_SHOP_FILES = (
@@ -31,7 +33,7 @@ ERP_FILES = (
 )
 
 
-class WorldFormatError(ValueError):
+class WorldFormatError(RetailSyncError, ValueError):
     """A world folder is missing a file or holds a document that does not parse."""
 
 

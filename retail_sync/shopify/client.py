@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from retail_sync.errors import RetailSyncError
 from retail_sync.shopify.version import API_VERSION
 
 Clock = Callable[[], float]
@@ -28,7 +29,7 @@ MAX_QUERY_COST = 1000
 PACING_MARGIN_SECONDS = 0.001
 
 
-class ShopifyError(Exception):
+class ShopifyError(RetailSyncError):
     """An Admin API failure with Shopify's own error code and the request id."""
 
     def __init__(

@@ -7,8 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from retail_sync.errors import RetailSyncError
 
-class NetSuiteConfigError(ValueError):
+
+class NetSuiteConfigError(RetailSyncError, ValueError):
     """The environment does not describe a usable NetSuite connection."""
 
 
