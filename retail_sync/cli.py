@@ -28,6 +28,11 @@ nux:
 concurrency:
   pools:
     default_limit: 1
+# The daemon (`retail-sync dev`) frees the pool slots of ended runs; retail_sync's
+# stale_run_slots_sensor and `retail-sync runs recover` also free those of killed runs.
+run_monitoring:
+  enabled: true
+  free_slots_after_run_end_seconds: 30
 """
 
 
@@ -92,6 +97,31 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--start", type=_iso_date, required=True, help="first business date")
     ingest.add_argument("--end", type=_iso_date, required=True, help="last business date")
 
+    runs = commands.add_parser(
+        "runs",
+        help="free the pool slots of runs that were killed (docs/runbooks.md)",
+        description="A run killed outright keeps the pool slots its steps held, and later runs "
+        "wait for them. `recover` marks runs whose worker process is gone failed and frees the "
+        "slots of every run that has ended; `free RUN_ID` frees a run known to be dead on "
+        "another machine.",
+    )
+    _add_home_argument(runs)
+    runs_commands = runs.add_subparsers(
+        dest="runs_command", metavar="RUNS_COMMAND", parser_class=_Parser
+    )
+    runs_commands.required = True
+    runs_commands.add_parser(
+        "recover",
+        help="free the slots of ended runs and of runs whose worker died on this machine",
+        description="Free the pool slots of ended runs and of runs whose worker died here.",
+    )
+    free = runs_commands.add_parser(
+        "free",
+        help="mark runs failed and free their pool slots",
+        description="Mark the named runs failed (if they have not ended) and free their slots.",
+    )
+    free.add_argument("run_ids", nargs="+", metavar="RUN_ID")
+
     sandbox = commands.add_parser(
         "sandbox",
         help="generate worlds and serve the local Shopify and NetSuite simulators",
@@ -152,6 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_dev(args)
         if args.command == "ingest":
             return _run_ingest(args)
+        if args.command == "runs":
+            return _run_runs(args)
         if args.command == "sandbox":
             return _run_sandbox(args)
     except (RetailSyncError, WorldFormatError) as error:
@@ -195,12 +227,27 @@ def _resolve_paths(home: Path | None) -> Paths:
 
 
 def prepare_embedded_instance(paths: Paths) -> Path:
-    """Create the embedded DAGSTER_HOME (SQLite) if missing and point DAGSTER_HOME at it."""
+    """Create the embedded DAGSTER_HOME (SQLite) if missing and point DAGSTER_HOME at it.
+
+    Two commands started together on a fresh home would both create the instance's tables (one
+    dies with "table … already exists"): the first creates them under a lock, the other waits.
+    """
+    import dagster as dg
+    from filelock import FileLock
+
     paths.dagster_home.mkdir(parents=True, exist_ok=True)
-    config = paths.dagster_home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(EMBEDDED_DAGSTER_YAML, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(paths.dagster_home)
+    with FileLock(paths.dagster_home / ".initialising.lock"):
+        config = paths.dagster_home / "dagster.yaml"
+        if not config.exists():
+            partial = config.with_name(f".dagster.yaml.{os.getpid()}")
+            partial.write_text(EMBEDDED_DAGSTER_YAML, encoding="utf-8")
+            os.replace(partial, config)
+        marker = paths.dagster_home / ".initialised"
+        if not marker.exists():
+            with dg.DagsterInstance.get():
+                pass  # opening the instance creates and migrates its storage
+            marker.touch()
     return paths.dagster_home
 
 
@@ -248,6 +295,26 @@ def _run_dev(args: argparse.Namespace) -> int:
     ]  # fmt: skip
     # Replace this process so the UI receives Ctrl-C directly.
     os.execv(sys.executable, command)  # noqa: S606 (fixed argv, no shell)
+
+
+def _run_runs(args: argparse.Namespace) -> int:
+    import dagster as dg
+
+    from retail_sync.defs.recovery import free_runs, recover_stale_runs
+
+    paths = _resolve_paths(args.home)
+    if "DAGSTER_HOME" not in os.environ:
+        prepare_embedded_instance(paths)
+    with dg.DagsterInstance.get() as instance:
+        if args.runs_command == "free":
+            freed = free_runs(instance, args.run_ids)
+        else:
+            freed = recover_stale_runs(instance)
+    for run in freed:
+        print(f"freed the pool slots of {run}")
+    if not freed:
+        print("no run holds a pool slot it should not")
+    return 0
 
 
 def _run_sandbox(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from retail_sync.defs.erp import assets as erp_assets
 from retail_sync.defs.quality.checks import quality_checks
 from retail_sync.defs.quality.freshness import with_freshness_policies
 from retail_sync.defs.reconcile import assets as reconcile_assets
+from retail_sync.defs.recovery import stale_run_slots_sensor
 from retail_sync.defs.reconcile.report import reconcile_report_assets, reconcile_report_resources
 from retail_sync.defs.resources import (
     ERPResource,
@@ -65,7 +66,7 @@ def build_definitions(paths: Paths, *, shopify_base_url: str | None = None) -> d
         asset_checks=quality_checks,
         jobs=[nightly_settlement_job, sandbox_setup_job, ingest_job, publish_catalog_job],
         schedules=[nightly_settlement_schedule],
-        sensors=[shop_registry_sensor],
+        sensors=[shop_registry_sensor, stale_run_slots_sensor],
         resources={
             "lake": LakeResource(root=str(paths.lake)),
             "shops": ShopsResource(path=str(paths.shops_file)),

@@ -16,6 +16,8 @@ import dagster as dg
 
 from retail_sync.definitions import build_definitions
 from retail_sync.defs.partitions import SHOP_PARTITIONS
+from retail_sync.defs.preflight import check_configuration
+from retail_sync.defs.recovery import recover_stale_runs, worker_tags
 from retail_sync.defs.settlement.jobs import NIGHTLY_SETTLEMENT_JOB, SANDBOX_SETUP_JOB
 from retail_sync.defs.settlement.schedules import settlement_range_tags
 from retail_sync.errors import RetailSyncError
@@ -78,6 +80,7 @@ def _run(
 ) -> tuple[dg.ExecuteInProcessResult, RunOutcome]:
     """Run in process; a run stopped only by failed blocking checks is an outcome to report
     (the sandbox world injects Shopify-side inconsistencies on purpose), a raised error is not."""
+    kwargs["tags"] = worker_tags() | kwargs.get("tags", {})
     result = job.execute_in_process(instance=instance, raise_on_error=False, **kwargs)
     outcome = run_outcome(result)
     if not result.success and not outcome.only_blocked:
@@ -115,6 +118,8 @@ def run_demo(paths: Paths, *, seed: int, days: int, orders_per_day: int) -> str:
     definitions = build_definitions(paths)
     paths.home.mkdir(parents=True, exist_ok=True)
     with dg.DagsterInstance.get() as instance:
+        # A demo killed earlier must not hold the pools this one needs.
+        recover_stale_runs(instance, log=lambda line: print(f"retail-sync: {line}"))
         setup, setup_outcome = _run(
             definitions.resolve_job_def(SANDBOX_SETUP_JOB),
             instance,
@@ -134,6 +139,7 @@ def run_demo(paths: Paths, *, seed: int, days: int, orders_per_day: int) -> str:
         instance.add_dynamic_partitions(SHOP_PARTITIONS, shop_ids)
         known_shops = instance.get_dynamic_partitions(SHOP_PARTITIONS)
         with serve_sandbox(paths, world) as endpoints:
+            check_configuration(paths)
             nightly, nightly_outcome = _run(
                 build_definitions(paths, shopify_base_url=endpoints.shopify_url).resolve_job_def(
                     NIGHTLY_SETTLEMENT_JOB

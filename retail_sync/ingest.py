@@ -9,12 +9,13 @@ from datetime import date, timedelta
 import dagster as dg
 
 from retail_sync.definitions import build_definitions
-from retail_sync.defs.partitions import SHOP_PARTITIONS
+from retail_sync.defs.partitions import SHOP_PARTITIONS, partition_key
+from retail_sync.defs.preflight import check_configuration
+from retail_sync.defs.recovery import recover_stale_runs, worker_tags
 from retail_sync.defs.settlement.jobs import CATALOG_JOB, INGEST_JOB
 from retail_sync.errors import RetailSyncError
 from retail_sync.run_outcome import run_outcome
 from retail_sync.settings import Paths
-from retail_sync.shops import load_shops
 
 # Step-by-step engine events stay in the run's event log; the terminal shows the progress bar.
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
@@ -57,16 +58,12 @@ def run_ingest(
     Runs are per partition so the progress is honest and a failure names its partition; an
     in-process run costs about a second, unlike a queued one.
     """
-    shops = {shop.id: shop for shop in load_shops(paths.shops_file)}
-    unknown = sorted(set(shop_ids) - set(shops))
-    if unknown:
-        raise RetailSyncError(
-            f"unknown shop(s) {', '.join(unknown)} in {paths.shops_file} (known: {sorted(shops)})"
-        )
-    chosen = list(shop_ids) or sorted(shops)
+    chosen = [shop.id for shop in check_configuration(paths, shop_ids=shop_ids, dates=(start, end))]
     definitions = build_definitions(paths)
     summary = IngestSummary()
     with dg.DagsterInstance.get() as instance:
+        # A run killed earlier must not hold the pools this one needs.
+        recover_stale_runs(instance, log=lambda line: print(f"retail-sync: {line}"))
         known = set(instance.get_dynamic_partitions(SHOP_PARTITIONS))
         missing = [shop for shop in chosen if shop not in known]
         if missing:
@@ -74,10 +71,10 @@ def run_ingest(
         job = definitions.resolve_job_def(INGEST_JOB)
         for business_date in business_dates(start, end):
             for shop_id in chosen:
-                key = f"{business_date.isoformat()}|{shop_id}"
+                key = partition_key(business_date, shop_id)
                 result = job.execute_in_process(
                     instance=instance, partition_key=key, run_config=QUIET_LOGS,
-                    raise_on_error=False,
+                    raise_on_error=False, tags=worker_tags(),
                 )  # fmt: skip
                 if not result.success:
                     outcome = run_outcome(result)
@@ -97,7 +94,7 @@ def run_ingest(
                 summary.run_ids.append(result.run_id)
                 progress(key)
         catalog = definitions.resolve_job_def(CATALOG_JOB).execute_in_process(
-            instance=instance, run_config=QUIET_LOGS, raise_on_error=False
+            instance=instance, run_config=QUIET_LOGS, raise_on_error=False, tags=worker_tags()
         )
         if not catalog.success:
             raise IngestFailed(f"publishing the analyst catalog failed (run {catalog.run_id})")

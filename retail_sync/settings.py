@@ -6,9 +6,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from retail_sync.errors import RetailSyncError
+
 HOME_ENV = "RETAIL_SYNC_HOME"
 SHOPS_ENV = "RETAIL_SYNC_SHOPS"
 DEFAULT_HOME = ".retail_sync"
+
+
+class SettingsError(RetailSyncError):
+    """A setting (environment variable or option) has a value retail_sync cannot use."""
 
 
 @dataclass(frozen=True)
@@ -21,10 +27,10 @@ class Paths:
     @classmethod
     def from_environment(cls) -> Paths:
         shops = os.environ.get(SHOPS_ENV)
-        return cls(
-            Path(os.environ.get(HOME_ENV) or DEFAULT_HOME).expanduser().absolute(),
-            Path(shops).expanduser().absolute() if shops else None,
-        )
+        home = Path(os.environ.get(HOME_ENV) or DEFAULT_HOME).expanduser().absolute()
+        if home.exists() and not home.is_dir():
+            raise SettingsError(f"{HOME_ENV} (or --home) names a file, not a folder: {home}")
+        return cls(home, Path(shops).expanduser().absolute() if shops else None)
 
     @property
     def shops_file(self) -> Path:

@@ -71,14 +71,23 @@ class ShopifyResource(dg.ConfigurableResource):
 
         token = os.environ.get(shop.access_token_variable)
         if not token:
-            raise ShopSettingsError(
-                f"shop {shop.id!r}: set {shop.access_token_variable} to its Admin API token"
+            # A missing credential does not come back by retrying: fail the step at once.
+            raise dg.Failure(
+                description=f"shop {shop.id!r}: set {shop.access_token_variable} to its Admin "
+                "API token",
+                allow_retries=False,
             )
         return ShopifyClient(self.base_url or f"https://{shop.domain}", token)
 
 
 class ERPResource(dg.ConfigurableResource):
     """The ERP behind the port; NetSuite, configured from the NETSUITE_* environment variables."""
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        # A configuration error fails the step here, once: Dagster retries only an asset's body.
+        from retail_sync.erp.netsuite.config import NetSuiteConfig
+
+        NetSuiteConfig.from_env()
 
     def port(self) -> "ERPPort":
         from retail_sync.erp.netsuite import netsuite_erp_from_env

@@ -9,6 +9,7 @@ import dagster as dg
 from retail_sync.defs.partitions import SHOP_PARTITIONS
 from retail_sync.defs.resources import ShopsResource
 from retail_sync.defs.settlement.jobs import NIGHTLY_SETTLEMENT_JOB
+from retail_sync.settings import SettingsError
 
 LOOKBACK_ENV = "RETAIL_SYNC_LOOKBACK_DAYS"
 DEFAULT_LOOKBACK_DAYS = 3
@@ -17,9 +18,12 @@ DEFAULT_LOOKBACK_DAYS = 3
 def lookback_days() -> int:
     """Days re-read before the newest one: Shopify orders change for up to 60 days."""
     value = os.environ.get(LOOKBACK_ENV) or str(DEFAULT_LOOKBACK_DAYS)
-    days = int(value)
+    try:
+        days = int(value.strip())
+    except ValueError:
+        days = -1
     if not 0 <= days <= 60:
-        raise ValueError(f"{LOOKBACK_ENV} must be between 0 and 60, not {value}")
+        raise SettingsError(f"{LOOKBACK_ENV}={value!r}: expected a whole number of days, 0 to 60")
     return days
 
 
