@@ -264,14 +264,15 @@ def _run_demo(args: argparse.Namespace) -> int:
 def _run_ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from retail_sync.defs.preflight import check_configuration
     from retail_sync.ingest import business_dates, run_ingest
-    from retail_sync.shops import load_shops
 
     paths = _resolve_paths(args.home)
+    # Refuse bad configuration before anything is created or run.
+    shops = check_configuration(paths, shop_ids=args.shops, dates=(args.start, args.end))
     if "DAGSTER_HOME" not in os.environ:
         prepare_embedded_instance(paths)
-    shop_count = len(args.shops) or len(load_shops(paths.shops_file))
-    total = shop_count * len(business_dates(args.start, args.end))
+    total = len(shops) * len(business_dates(args.start, args.end))
     with tqdm(total=total, unit="partition", file=sys.stderr) as bar:
 
         def advance(partition: str) -> None:
