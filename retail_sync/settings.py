@@ -6,14 +6,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from retail_sync.errors import RetailSyncError
+from retail_sync.errors import ConfigurationError
 
 HOME_ENV = "RETAIL_SYNC_HOME"
 SHOPS_ENV = "RETAIL_SYNC_SHOPS"
 DEFAULT_HOME = ".retail_sync"
 
 
-class SettingsError(RetailSyncError):
+class SettingsError(ConfigurationError):
     """A setting (environment variable or option) has a value retail_sync cannot use."""
 
 
