@@ -16,7 +16,13 @@ PostStatus = Literal["posted", "already_posted"]
 
 
 class ERPError(RetailSyncError):
-    """An ERP call failed; `code` is the ERP's own error code, `correlation_id` the request's."""
+    """An ERP call failed; `code` is the ERP's own error code, `correlation_id` the request's.
+
+    `retryable` says whether running the same step again later can succeed: only errors that
+    look transient are (see the subclasses); a refusal or a broken contract is not.
+    """
+
+    retryable: bool = False
 
     def __init__(
         self,
@@ -51,6 +57,41 @@ class ERPRejected(ERPError):
 
 class ERPUnavailable(ERPError):
     """The ERP could not be reached or kept failing (after retries, or with the circuit open)."""
+
+    retryable = True
+
+
+class ERPMalformedResponse(ERPError):
+    """The ERP answered, but with a body we cannot read (`code="MALFORMED_RESPONSE"`).
+
+    `retryable` is True for a body that is not JSON at all (empty, HTML, not UTF-8, cut short:
+    what a proxy, a maintenance page or a dropped transfer produces) and False for JSON of the
+    wrong shape, which the same request would only return again.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool,
+        status: int | None = None,
+        correlation_id: str | None = None,
+    ) -> None:
+        super().__init__(
+            message, code="MALFORMED_RESPONSE", status=status, correlation_id=correlation_id
+        )
+        self.retryable = retryable
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    """A row the ERP returned that cannot be landed: its table, its key as far as it could be
+    read, why, and the row as received (JSON text), so landing quarantines it and goes on."""
+
+    table: str
+    key: str | None
+    reason: str
+    raw_payload: str
 
 
 @dataclass(frozen=True)
@@ -167,19 +208,23 @@ class PostedJournal:
 class ERPPort(Protocol):
     """What the pipeline needs from an ERP. Implementations: `retail_sync.erp.netsuite`."""
 
+    # Reads yield a `RejectedRow` in place of a row that cannot be read (a missing key, an
+    # amount that is not a decimal, a date in another format): never raised, so one bad row
+    # is quarantined by the landing instead of stopping it.
+
     def gl_lines(
         self, start: date, end: date, *, subsidiary_id: str | None = None
-    ) -> Iterator[GLLine]:
+    ) -> Iterator[GLLine | RejectedRow]:
         """Posted GL lines dated start..end inclusive, streamed."""
         ...
 
-    def accounts(self) -> list[Account]: ...
+    def accounts(self) -> list[Account | RejectedRow]: ...
 
-    def periods(self) -> list[Period]: ...
+    def periods(self) -> list[Period | RejectedRow]: ...
 
     def on_hand(
         self, as_of: date | None = None, *, subsidiary_id: str | None = None
-    ) -> Iterator[OnHand]:
+    ) -> Iterator[OnHand | RejectedRow]:
         """On-hand per item and location (of one subsidiary's locations, when given):
         current, or at the end of `as_of`."""
         ...

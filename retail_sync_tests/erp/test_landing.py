@@ -55,7 +55,7 @@ def test_gl_lines_land_per_subsidiary_and_window(
 ) -> None:
     erp = NetSuiteERP(make_client(tiny_netsuite))
     start, end = date(2026, 9, 1), date(2026, 11, 30)
-    directory = tmp_path / "gl" / "shop=north" / "date=x"
+    directory = tmp_path / "gl" / "shop=north" / "date=2026-09-01"
     stats = land_gl_lines(erp, start=start, end=end, subsidiary_id="1", directory=directory)
     expected = _world_lines("1", start, end)
     assert stats.rows == len(expected) > 0

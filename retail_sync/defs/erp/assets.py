@@ -1,15 +1,21 @@
 """The ERP's general ledger, chart, periods and on-hand, landed raw in the lake."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
-from retail_sync.defs.metadata import rows_metadata
+from retail_sync.defs.metadata import markdown_table, rows_metadata
 from retail_sync.defs.partitions import date_shop_partitions, partitions_of, single_run
 from retail_sync.defs.resources import ERPResource, LakeResource, ShopsResource
 from retail_sync.erp.port import ERPPort
+from retail_sync.errors import RetailSyncError
+
+if TYPE_CHECKING:
+    from retail_sync.erp.landing import LandingStats
 
 ERP_GROUP = "ingest_erp"
 KEY_PREFIX = ["raw", "erp"]
@@ -17,6 +23,20 @@ KEY_PREFIX = ["raw", "erp"]
 ERP_RETRY = dg.RetryPolicy(
     max_retries=3, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.FULL
 )
+
+
+@contextmanager
+def retried_only_when_transient() -> Iterator[None]:
+    """Fail the step for good on one of our errors that a retry cannot fix (configuration,
+    credentials, a refusal, a response of the wrong shape): Dagster's RetryPolicy retries any
+    exception, which turned a missing NETSUITE_ACCOUNT_ID into ~75 s of retries. Errors that
+    say they are transient (`retryable`: the ERP unavailable, a body cut short) still retry."""
+    try:
+        yield
+    except RetailSyncError as error:
+        if getattr(error, "retryable", False):
+            raise
+        raise dg.Failure(description=str(error), allow_retries=False) from error
 
 
 def _snapshot_asset(name: str, description: str, land_function: str) -> dg.AssetsDefinition:
@@ -30,15 +50,26 @@ def _snapshot_asset(name: str, description: str, land_function: str) -> dg.Asset
         kinds={"netsuite", "parquet"},
         retry_policy=ERP_RETRY,
     )
-    def _asset(erp: ERPResource, lake: LakeResource) -> dg.MaterializeResult:
+    def _asset(
+        context: dg.AssetExecutionContext, erp: ERPResource, lake: LakeResource
+    ) -> dg.MaterializeResult:
         from retail_sync.erp import landing
 
-        directory = lake.lake().partition_dir("raw", "erp", name)
-        stats = getattr(landing, land_function)(erp.port(), directory=directory)
+        with retried_only_when_transient():
+            the_lake = lake.lake()
+            directory = the_lake.partition_dir("raw", "erp", name)
+            quarantine = landing.quarantine_dir(the_lake, name)
+            stats: LandingStats = getattr(landing, land_function)(
+                erp.port(), directory=directory, quarantine_directory=quarantine
+            )
+        if stats.quarantined:
+            context.log.warning(f"{stats.quarantined} {name} row(s) quarantined in {quarantine}")
         return dg.MaterializeResult(
             metadata={
                 "dagster/row_count": stats.rows,
+                "quarantined_rows": stats.quarantined,
                 "path": dg.MetadataValue.path(str(directory)),
+                "quarantine_path": dg.MetadataValue.path(str(quarantine)),
             }
         )
 
@@ -58,9 +89,12 @@ periods = _snapshot_asset(
 
 
 def _partitioned_asset(
-    name: str, description: str, land: Callable[[ERPPort, date, str, Path], int]
+    name: str,
+    description: str,
+    land: Callable[[ERPPort, date, str, Path, Path], "LandingStats"],
 ) -> dg.AssetsDefinition:
-    """A table landed per (business date, shop): `land(port, date, subsidiary, directory)`."""
+    """A table landed per (business date, shop):
+    `land(port, date, subsidiary, directory, quarantine directory)`."""
 
     @dg.asset(
         name=name,
@@ -79,38 +113,70 @@ def _partitioned_asset(
         lake: LakeResource,
         shops: ShopsResource,
     ) -> dg.MaterializeResult:
-        port, the_lake, settings = erp.port(), lake.lake(), shops.shops()
+        from retail_sync.erp.landing import quarantine_dir
+
         rows: dict[str, int] = {}
+        quarantined: dict[str, int] = {}
         windows: list[str] = []
-        for business_date, shop_id in partitions_of(context):
-            subsidiary = settings[shop_id].erp_subsidiary_id
-            directory = the_lake.partition_dir(
-                "raw", "erp", name, shop=shop_id, date=business_date.isoformat()
+        with retried_only_when_transient():
+            port, the_lake, settings = erp.port(), lake.lake(), shops.shops()
+            for business_date, shop_id in partitions_of(context):
+                subsidiary = settings[shop_id].erp_subsidiary_id
+                day = business_date.isoformat()
+                directory = the_lake.partition_dir("raw", "erp", name, shop=shop_id, date=day)
+                quarantine = quarantine_dir(the_lake, name, shop=shop_id, date=day)
+                stats = land(port, business_date, subsidiary, directory, quarantine)
+                key = f"{business_date}|{shop_id}"
+                rows[key], quarantined[key] = stats.rows, stats.quarantined
+                windows.append(f"{shop_id} {business_date} (subsidiary {subsidiary})")
+        held = {key: count for key, count in sorted(quarantined.items()) if count}
+        if held:
+            context.log.warning(
+                f"{sum(held.values())} {name} row(s) quarantined in raw/erp/quarantine: "
+                + ", ".join(f"{key} ({count})" for key, count in held.items())
             )
-            rows[f"{business_date}|{shop_id}"] = land(port, business_date, subsidiary, directory)
-            windows.append(f"{shop_id} {business_date} (subsidiary {subsidiary})")
-        return dg.MaterializeResult(
-            metadata=rows_metadata(rows)
-            | {"windows_read": dg.MetadataValue.md("\n".join(f"- {line}" for line in windows))}
-        )
+        metadata = rows_metadata(rows) | {
+            "quarantined_rows": sum(held.values()),
+            "windows_read": dg.MetadataValue.md("\n".join(f"- {line}" for line in windows)),
+        }
+        if held:
+            metadata["quarantined_by_partition"] = dg.MetadataValue.md(
+                markdown_table(
+                    [{"partition": key, "quarantined": count} for key, count in held.items()]
+                )
+            )
+        return dg.MaterializeResult(metadata=metadata)
 
     return _asset
 
 
-def _land_gl_lines(port: ERPPort, business_date: date, subsidiary: str, directory: Path) -> int:
+def _land_gl_lines(
+    port: ERPPort, business_date: date, subsidiary: str, directory: Path, quarantine: Path
+) -> "LandingStats":
     from retail_sync.erp.landing import land_gl_lines
 
     return land_gl_lines(
-        port, start=business_date, end=business_date, subsidiary_id=subsidiary, directory=directory
-    ).rows
+        port,
+        start=business_date,
+        end=business_date,
+        subsidiary_id=subsidiary,
+        directory=directory,
+        quarantine_directory=quarantine,
+    )
 
 
-def _land_on_hand(port: ERPPort, business_date: date, subsidiary: str, directory: Path) -> int:
+def _land_on_hand(
+    port: ERPPort, business_date: date, subsidiary: str, directory: Path, quarantine: Path
+) -> "LandingStats":
     from retail_sync.erp.landing import land_on_hand
 
     return land_on_hand(
-        port, as_of=business_date, subsidiary_id=subsidiary, directory=directory
-    ).rows
+        port,
+        as_of=business_date,
+        subsidiary_id=subsidiary,
+        directory=directory,
+        quarantine_directory=quarantine,
+    )
 
 
 gl_lines = _partitioned_asset(

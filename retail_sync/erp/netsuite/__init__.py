@@ -11,6 +11,8 @@ from retail_sync.erp.netsuite.config import (
     NetSuiteConfig,
     NetSuiteConfigError,
     TokenBasedAuth,
+    parse_subsidiary_id,
+    validate_environment,
 )
 from retail_sync.erp.netsuite.resilience import CircuitBreaker, RetryPolicy
 
@@ -31,4 +33,6 @@ __all__ = [
     "RetryPolicy",
     "TokenBasedAuth",
     "netsuite_erp_from_env",
+    "parse_subsidiary_id",
+    "validate_environment",
 ]

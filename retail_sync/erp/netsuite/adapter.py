@@ -6,14 +6,15 @@ import logging
 import threading
 from collections.abc import Iterator
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
+from retail_sync.erp.netsuite import rows
 from retail_sync.erp.netsuite.client import NetSuiteClient, OutcomeUnknown
+from retail_sync.erp.netsuite.config import parse_subsidiary_id
 from retail_sync.erp.port import (
-    CENT,
     Account,
     ERPError,
+    ERPMalformedResponse,
     ERPRejected,
     ERPUnavailable,
     GLLine,
@@ -24,6 +25,7 @@ from retail_sync.erp.port import (
     PeriodStatus,
     PostedJournal,
     PostResult,
+    RejectedRow,
 )
 
 log = logging.getLogger(__name__)
@@ -46,16 +48,87 @@ ORDER BY t.id, tl.id
 """
 
 
-def _decimal(value: Any) -> Decimal:
-    return Decimal(str(value)) if value not in (None, "") else Decimal("0")
+GL_KEY = ("transaction_id", "line_id")
+ON_HAND_KEY = ("item", "location")
 
 
-def _optional_str(value: Any) -> str | None:
-    return None if value in (None, "") else str(value)
+def _gl_line(row: dict[str, Any], start: date, end: date, subsidiary_id: str | None) -> GLLine:
+    day = rows.iso_date(row, "trandate")
+    if not start <= day <= end:
+        raise rows.BadRow(f"trandate {day} is outside the window read ({start}..{end})")
+    subsidiary = rows.text(row, "subsidiary", required=False)
+    if subsidiary_id is not None and subsidiary != subsidiary_id:
+        raise rows.BadRow(f"subsidiary is not the one read ({subsidiary_id})")
+    return GLLine(
+        transaction_id=rows.required_text(row, "transaction_id"),
+        line_id=rows.required_text(row, "line_id"),
+        external_id=rows.text(row, "externalid", required=False),
+        document_number=rows.text(row, "tranid", required=False),
+        date=day,
+        period_id=rows.text(row, "postingperiod", required=False),
+        subsidiary_id=subsidiary,
+        account_number=rows.required_text(row, "acctnumber"),
+        debit=rows.decimal(row, "debit", places=2, digits=18),
+        credit=rows.decimal(row, "credit", places=2, digits=18),
+        currency=rows.currency(row, "currency"),
+        memo=rows.text(row, "line_memo", required=False),
+        header_memo=rows.text(row, "header_memo", required=False),
+    )
 
 
-def _money(value: Any) -> Decimal:
-    return _decimal(value).quantize(CENT)
+def _on_hand(
+    row: dict[str, Any], as_of: date | None, subsidiary_id: str | None, quantity_field: str
+) -> OnHand:
+    snapshot_date = None
+    if as_of is not None:
+        snapshot_date = rows.iso_date(row, "asof")
+        if snapshot_date > as_of:
+            raise rows.BadRow(f"asof {snapshot_date} is after the date read ({as_of})")
+    subsidiary = rows.text(row, "subsidiary", required=False)
+    if subsidiary_id is not None and subsidiary != subsidiary_id:
+        raise rows.BadRow(f"subsidiary is not the one read ({subsidiary_id})")
+    return OnHand(
+        rows.required_text(row, "item"),
+        rows.required_text(row, "itemid"),
+        rows.required_text(row, "location"),
+        rows.required_text(row, "location_name"),
+        rows.decimal(row, quantity_field, places=4, digits=18),
+        snapshot_date,
+        subsidiary,
+    )
+
+
+def _account(row: dict[str, Any]) -> Account:
+    return Account(
+        id=rows.required_text(row, "id"),
+        number=rows.text(row, "acctnumber", required=False) or "",
+        name=rows.text(row, "acctname", required=False) or "",
+        type=rows.text(row, "accttype", required=False) or "",
+        active=not rows.flag(row, "isinactive"),
+    )
+
+
+def _period(row: dict[str, Any]) -> Period:
+    start, end = rows.iso_date(row, "startdate"), rows.iso_date(row, "enddate")
+    if end < start:
+        raise rows.BadRow(f"enddate {end} is before startdate {start}")
+    status: PeriodStatus = "open"
+    if rows.flag(row, "closed"):
+        status = "closed"
+    elif rows.flag(row, "alllocked"):
+        status = "locked"
+    return Period(
+        id=rows.required_text(row, "id"),
+        name=rows.required_text(row, "periodname"),
+        start=start,
+        end=end,
+        status=status,
+    )
+
+
+def _subsidiary_id(subsidiary_id: str | None) -> str | None:
+    """The subsidiary as the rows carry it (digits), or NetSuiteConfigError: it goes into SQL."""
+    return None if subsidiary_id is None else str(parse_subsidiary_id(subsidiary_id))
 
 
 class NetSuiteERP:
@@ -73,99 +146,65 @@ class NetSuiteERP:
     # ---- reads -------------------------------------------------------------------------
     def gl_lines(
         self, start: date, end: date, *, subsidiary_id: str | None = None
-    ) -> Iterator[GLLine]:
-        subsidiary_filter = ""
-        if subsidiary_id is not None:
-            subsidiary_filter = f"AND tl.subsidiary = {int(subsidiary_id)}"
+    ) -> Iterator[GLLine | RejectedRow]:
+        subsidiary = _subsidiary_id(subsidiary_id)
+        subsidiary_filter = "" if subsidiary is None else f"AND tl.subsidiary = {subsidiary}"
         query = GL_LINES_QUERY.format(
             start=start.isoformat(), end=end.isoformat(), subsidiary_filter=subsidiary_filter
         )
         for row in self.client.suiteql(query):
-            yield GLLine(
-                transaction_id=str(row["transaction_id"]),
-                line_id=str(row["line_id"]),
-                external_id=row.get("externalid"),
-                document_number=row.get("tranid"),
-                date=date.fromisoformat(row["trandate"]),
-                period_id=row.get("postingperiod"),
-                subsidiary_id=row.get("subsidiary"),
-                account_number=str(row["acctnumber"]),
-                debit=_money(row.get("debit")),
-                credit=_money(row.get("credit")),
-                currency=str(row["currency"]),
-                memo=row.get("line_memo"),
-                header_memo=row.get("header_memo"),
-            )
+            try:
+                yield _gl_line(row, start, end, subsidiary)
+            except rows.BadRow as error:
+                yield rows.reject("gl_lines", row, GL_KEY, error)
 
-    def accounts(self) -> list[Account]:
-        rows = self.client.suiteql(
+    def accounts(self) -> list[Account | RejectedRow]:
+        read: list[Account | RejectedRow] = []
+        for row in self.client.suiteql(
             "SELECT id, acctnumber, acctname, accttype, isinactive FROM account ORDER BY id"
-        )
-        accounts = [
-            Account(
-                id=str(r["id"]),
-                number=str(r.get("acctnumber", "")),
-                name=str(r.get("acctname", "")),
-                type=str(r.get("accttype", "")),
-                active=r.get("isinactive") != "T",
-            )
-            for r in rows
-        ]
+        ):
+            try:
+                read.append(_account(row))
+            except rows.BadRow as error:
+                read.append(rows.reject("accounts", row, ("id",), error))
         with self._lock:
-            self._accounts = accounts
-        return accounts
+            self._accounts = [account for account in read if isinstance(account, Account)]
+        return read
 
-    def periods(self) -> list[Period]:
-        rows = self.client.suiteql(
+    def periods(self) -> list[Period | RejectedRow]:
+        read: list[Period | RejectedRow] = []
+        for row in self.client.suiteql(
             "SELECT id, periodname, TO_CHAR(startdate, 'YYYY-MM-DD') AS startdate, "
             "TO_CHAR(enddate, 'YYYY-MM-DD') AS enddate, closed, alllocked FROM accountingperiod "
             "WHERE isposting = 'T' AND isquarter = 'F' AND isyear = 'F' ORDER BY startdate"
-        )
-        periods = []
-        for r in rows:
-            status: PeriodStatus = "open"
-            if r.get("closed") == "T":
-                status = "closed"
-            elif r.get("alllocked") == "T":
-                status = "locked"
-            periods.append(
-                Period(
-                    id=str(r["id"]),
-                    name=str(r["periodname"]),
-                    start=date.fromisoformat(r["startdate"]),
-                    end=date.fromisoformat(r["enddate"]),
-                    status=status,
-                )
-            )
-        return periods
+        ):
+            try:
+                read.append(_period(row))
+            except rows.BadRow as error:
+                read.append(rows.reject("periods", row, ("id",), error))
+        return read
 
     def on_hand(
         self, as_of: date | None = None, *, subsidiary_id: str | None = None
-    ) -> Iterator[OnHand]:
-        subsidiary_filter = ""
-        if subsidiary_id is not None:
-            subsidiary_filter = f"l.subsidiary = {int(subsidiary_id)}"
+    ) -> Iterator[OnHand | RejectedRow]:
+        subsidiary = _subsidiary_id(subsidiary_id)
+        subsidiary_filter = "" if subsidiary is None else f"l.subsidiary = {subsidiary}"
         if as_of is None:
-            rows = self.client.suiteql(
+            current = self.client.suiteql(
                 "SELECT ib.item, i.itemid, ib.location, l.name AS location_name, l.subsidiary, "
                 "ib.quantityonhand FROM inventorybalance ib JOIN item i ON i.id = ib.item "
                 "JOIN location l ON l.id = ib.location "
                 + (f"WHERE {subsidiary_filter} " if subsidiary_filter else "")
                 + "ORDER BY ib.item, ib.location"
             )
-            for r in rows:
-                yield OnHand(
-                    str(r["item"]),
-                    str(r["itemid"]),
-                    str(r["location"]),
-                    str(r["location_name"]),
-                    _decimal(r.get("quantityonhand")),
-                    None,
-                    _optional_str(r.get("subsidiary")),
-                )
+            for row in current:
+                try:
+                    yield _on_hand(row, None, subsidiary, "quantityonhand")
+                except rows.BadRow as error:
+                    yield rows.reject("on_hand", row, ON_HAND_KEY, error)
             return
         # The end-of-day snapshot custom record: the latest snapshot at or before `as_of`.
-        rows = self.client.suiteql(
+        snapshots = self.client.suiteql(
             "SELECT s.custrecord_rs_item AS item, i.itemid, s.custrecord_rs_location AS location, "
             "l.name AS location_name, l.subsidiary, "
             "TO_CHAR(s.custrecord_rs_asof, 'YYYY-MM-DD') AS asof, "
@@ -177,17 +216,13 @@ class NetSuiteERP:
             + "ORDER BY s.custrecord_rs_item, s.custrecord_rs_location, s.custrecord_rs_asof"
         )
         latest: dict[tuple[str, str], OnHand] = {}
-        for r in rows:
-            key = (str(r["item"]), str(r["location"]))
-            latest[key] = OnHand(
-                key[0],
-                str(r["itemid"]),
-                key[1],
-                str(r["location_name"]),
-                _decimal(r.get("quantity")),
-                date.fromisoformat(r["asof"]),
-                _optional_str(r.get("subsidiary")),
-            )
+        for row in snapshots:
+            try:
+                snapshot = _on_hand(row, as_of, subsidiary, "quantity")
+            except rows.BadRow as error:
+                yield rows.reject("on_hand", row, ON_HAND_KEY, error)
+                continue
+            latest[(snapshot.item_id, snapshot.location_id)] = snapshot
         yield from latest.values()
 
     # ---- writes ------------------------------------------------------------------------
@@ -237,43 +272,45 @@ class NetSuiteERP:
         if record is None:
             return None
         numbers = {a.id: a.number for a in self._cached_accounts()}
-        lines = []
-        for item in record.get("line", {}).get("items", []):
-            account_id = str(item["account"]["id"])
-            lines.append(
-                JournalLineDraft(
-                    account_number=numbers.get(account_id, account_id),
-                    debit=_money(item.get("debit")),
-                    credit=_money(item.get("credit")),
-                    memo=item.get("memo"),
-                )
-            )
-        return PostedJournal(
-            erp_id=str(record["id"]),
-            external_id=record.get("externalId"),
-            date=date.fromisoformat(record["tranDate"]),
-            memo=record.get("memo"),
-            lines=tuple(lines),
-        )
+        try:
+            return _posted_journal(record, numbers)
+        except rows.BadRow as error:
+            raise ERPMalformedResponse(
+                f"NetSuite journal entry eid:{external_id} cannot be read: {error}",
+                retryable=False,
+            ) from None
 
     # ---- helpers -----------------------------------------------------------------------
     def _lookup_id(self, external_id: str) -> str | None:
         record = self.client.get_journal(f"eid:{external_id}")
-        return str(record["id"]) if record else None
+        if record is None:
+            return None
+        try:
+            return rows.required_text(record, "id")
+        except rows.BadRow as error:
+            raise ERPMalformedResponse(
+                f"NetSuite journal entry eid:{external_id} cannot be read: {error}",
+                retryable=False,
+            ) from None
 
     def _cached_accounts(self) -> list[Account]:
         with self._lock:
             cached = self._accounts
-        return cached if cached is not None else self.accounts()
+        if cached is None:
+            self.accounts()  # a row it cannot read is left out: an unknown account is refused
+            with self._lock:
+                cached = self._accounts
+        return cached or []
 
     def _currency_id(self, symbol: str) -> str:
         with self._lock:
             known = self._currency_ids
         if known is None:
-            known = {
-                str(r["symbol"]).upper(): str(r["id"])
-                for r in self.client.suiteql("SELECT id, symbol FROM currency")
-            }
+            known = {}
+            for row in self.client.suiteql("SELECT id, symbol FROM currency"):
+                code, currency_id = row.get("symbol"), row.get("id")
+                if isinstance(code, str) and isinstance(currency_id, str | int):
+                    known[code.upper()] = str(currency_id)
             with self._lock:
                 self._currency_ids = known
         if symbol.upper() not in known:
@@ -287,7 +324,8 @@ class NetSuiteERP:
         items = []
         for line in draft.lines:
             if line.account_number not in ids:
-                ids = {a.number: a.id for a in self.accounts()}  # chart may have changed
+                self.accounts()  # the chart may have changed
+                ids = {a.number: a.id for a in self._cached_accounts()}
             if line.account_number not in ids:
                 raise ERPRejected(
                     f"journal {draft.external_id}: account {line.account_number} is not in the "
@@ -310,3 +348,32 @@ class NetSuiteERP:
             "memo": draft.memo,
             "line": {"items": items},
         }
+
+
+def _posted_journal(record: dict[str, Any], numbers: dict[str, str]) -> PostedJournal:
+    """A journal entry record (lines expanded) as the port's PostedJournal, or BadRow."""
+    sublist = record.get("line", {})
+    items = sublist.get("items", []) if isinstance(sublist, dict) else None
+    if not isinstance(items, list):
+        raise rows.BadRow("line.items is not a list")
+    lines = []
+    for item in items:
+        account = item.get("account") if isinstance(item, dict) else None
+        if not isinstance(item, dict) or not isinstance(account, dict):
+            raise rows.BadRow("a line has no account object")
+        account_id = rows.required_text(account, "id")
+        lines.append(
+            JournalLineDraft(
+                account_number=numbers.get(account_id, account_id),
+                debit=rows.decimal(item, "debit", places=2, digits=18),
+                credit=rows.decimal(item, "credit", places=2, digits=18),
+                memo=rows.text(item, "memo", required=False),
+            )
+        )
+    return PostedJournal(
+        erp_id=rows.required_text(record, "id"),
+        external_id=rows.text(record, "externalId", required=False),
+        date=rows.iso_date(record, "tranDate"),
+        memo=rows.text(record, "memo", required=False),
+        lines=tuple(lines),
+    )

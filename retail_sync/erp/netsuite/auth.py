@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
 from collections.abc import Generator
+from typing import Any
 
 import httpx
 import jwt
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from cryptography.hazmat.primitives.asymmetric import ec
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256
 from oauthlib.oauth1 import Client as OAuth1Client
 
-from retail_sync.erp.netsuite.config import ClientCredentialsAuth, TokenBasedAuth
-from retail_sync.erp.port import ERPError
+from retail_sync.erp.netsuite.config import (
+    ClientCredentialsAuth,
+    TokenBasedAuth,
+    load_private_key,
+)
+from retail_sync.erp.port import ERPError, ERPMalformedResponse, ERPUnavailable
 
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 SCOPES = ["restlets", "rest_webservices"]
@@ -64,13 +69,8 @@ class ClientCredentialsFlow(httpx.Auth):
 
     def _assertion(self) -> str:
         c = self._credentials
-        key = load_pem_private_key(c.private_key_pem(), password=None)
-        if isinstance(key, ec.EllipticCurvePrivateKey):
-            algorithm = "ES256"
-        elif isinstance(key, rsa.RSAPrivateKey):
-            algorithm = "PS256"
-        else:
-            raise ERPError("the NetSuite certificate key must be RSA or EC (P-256)")
+        key = load_private_key(c.private_key_path)  # RSA or EC P-256, else NetSuiteConfigError
+        algorithm = "ES256" if isinstance(key, ec.EllipticCurvePrivateKey) else "PS256"
         now = int(time.time())
         claims = {
             "iss": c.client_id,
@@ -96,16 +96,23 @@ class ClientCredentialsFlow(httpx.Auth):
         )
 
     def _store(self, response: httpx.Response) -> None:
-        if response.status_code != 200:
+        status = response.status_code
+        if status == 429 or status >= 500:
+            raise ERPUnavailable(
+                "NetSuite's OAuth 2.0 token endpoint is unavailable",
+                code="TOKEN_UNAVAILABLE",
+                status=status,
+            )
+        if status != 200:
             raise ERPError(
                 "NetSuite refused the OAuth 2.0 client-credentials token request",
                 code="INVALID_LOGIN",
-                status=response.status_code,
+                status=status,
             )
-        body = response.json()
-        self._token = str(body["access_token"])
+        token, expires_in = _token_fields(response.content)
+        self._token = token
         # Refresh a minute early so a token never expires mid-request.
-        self._expires_at = time.monotonic() + float(body.get("expires_in", 3600)) - 60
+        self._expires_at = time.monotonic() + expires_in - 60
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         with self._lock:
@@ -118,3 +125,32 @@ class ClientCredentialsFlow(httpx.Auth):
             self._store((yield self._token_request()))
             request.headers["Authorization"] = f"Bearer {self._token}"
             yield request
+
+
+def _token_fields(content: bytes) -> tuple[str, float]:
+    """`access_token` and `expires_in` (seconds, default 3600) of a token response."""
+    try:
+        body: Any = json.loads(content)
+    except (ValueError, RecursionError):
+        raise ERPMalformedResponse(
+            "NetSuite's OAuth 2.0 token response is not JSON", retryable=True, status=200
+        ) from None
+    token = body.get("access_token") if isinstance(body, dict) else None
+    expires_in = body.get("expires_in", 3600) if isinstance(body, dict) else None
+    if isinstance(expires_in, str) and expires_in.isascii() and expires_in.isdigit():
+        expires_in = int(expires_in)
+    if (
+        not isinstance(token, str)
+        or not token
+        or not token.isascii()
+        or not token.isprintable()
+        or isinstance(expires_in, bool)
+        or not isinstance(expires_in, int | float)
+        or not 60 < expires_in <= 86_400
+    ):
+        raise ERPMalformedResponse(
+            "NetSuite's OAuth 2.0 token response has no usable access_token/expires_in",
+            retryable=False,
+            status=200,
+        )
+    return token, float(expires_in)

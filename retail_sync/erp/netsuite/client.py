@@ -18,7 +18,7 @@ import httpx
 from retail_sync.erp.netsuite.auth import ClientCredentialsFlow, TokenBasedAuthFlow
 from retail_sync.erp.netsuite.config import NetSuiteConfig, TokenBasedAuth
 from retail_sync.erp.netsuite.resilience import CircuitBreaker, RetryPolicy
-from retail_sync.erp.port import ERPError, ERPRejected, ERPUnavailable
+from retail_sync.erp.port import ERPError, ERPMalformedResponse, ERPRejected, ERPUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -32,28 +32,85 @@ class OutcomeUnknown(ERPUnavailable):
 
 
 def _loads(content: bytes) -> Any:
-    return json.loads(content, parse_float=Decimal) if content else None
+    """Parse a JSON body (UTF-8); amounts (and NaN/Infinity, which the rows then refuse) as
+    Decimal. Raises ValueError (or RecursionError) when the body is not JSON."""
+    return json.loads(content.decode("utf-8-sig"), parse_float=Decimal, parse_constant=Decimal)
+
+
+def printable(text: str, limit: int = 300) -> str:
+    """`text` safe for a one-line message: lone surrogates and control characters escaped."""
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _correlation(response: httpx.Response, fallback: str | None = None) -> str | None:
+    value = response.headers.get("X-Request-Id")
+    return printable(value, 100) if value else fallback
+
+
+def _where(response: httpx.Response) -> str:
+    return f"NetSuite {response.request.method} {response.request.url.path}"
+
+
+def malformed(response: httpx.Response, what: str, *, retryable: bool) -> ERPMalformedResponse:
+    """The error for a response whose body (or headers) we cannot read."""
+    return ERPMalformedResponse(
+        f"{_where(response)}: {what}",
+        retryable=retryable,
+        status=response.status_code,
+        correlation_id=_correlation(response),
+    )
+
+
+def _error_fields(content: bytes) -> tuple[str | None, str | None]:
+    """(o:errorCode, detail or title) of a NetSuite error document; None where absent or of
+    the wrong shape: an error answer is reported by its status even when its body is broken."""
+    try:
+        body = _loads(content)
+    except (ValueError, RecursionError):
+        return None, None
+    if not isinstance(body, dict):
+        return None, None
+    details = body.get("o:errorDetails")
+    first = details[0] if isinstance(details, list) and details else None
+    first = first if isinstance(first, dict) else {}
+    code, detail = first.get("o:errorCode"), first.get("detail") or body.get("title")
+    return (
+        printable(code, 100) if isinstance(code, str) and code else None,
+        printable(detail) if isinstance(detail, str) and detail else None,
+    )
 
 
 def error_from_response(response: httpx.Response, correlation_id: str) -> ERPError:
     """Turn a NetSuite error document into an ERPRejected/ERPError carrying o:errorCode."""
-    code: str | None = None
-    detail = response.reason_phrase or f"HTTP {response.status_code}"
-    try:
-        body = _loads(response.content)
-        first = (body.get("o:errorDetails") or [{}])[0]
-        code = first.get("o:errorCode")
-        detail = first.get("detail") or body.get("title") or detail
-    except (ValueError, AttributeError, TypeError):
-        pass
-    correlation = response.headers.get("X-Request-Id", correlation_id)
+    code, detail = _error_fields(response.content)
+    detail = detail or response.reason_phrase or f"HTTP {response.status_code}"
     cls = ERPRejected if response.status_code in {400, 404, 409, 422} else ERPError
     return cls(
-        f"NetSuite {response.request.method} {response.request.url.path}: {detail}",
+        f"{_where(response)}: {detail}",
         code=code,
         status=response.status_code,
-        correlation_id=correlation,
+        correlation_id=_correlation(response, correlation_id),
     )
+
+
+def suiteql_page(document: Any, response: httpx.Response) -> tuple[list[dict[str, Any]], bool]:
+    """The rows and `hasMore` of one SuiteQL page, or ERPMalformedResponse (not retryable: the
+    same request answers the same shape)."""
+    if not isinstance(document, dict):
+        raise malformed(response, "SuiteQL page is not a JSON object", retryable=False)
+    items, has_more = document.get("items"), document.get("hasMore")
+    if not isinstance(items, list):
+        raise malformed(response, "SuiteQL page has no list of items", retryable=False)
+    if not all(isinstance(item, dict) for item in items):
+        raise malformed(response, "SuiteQL page has an item that is not an object", retryable=False)
+    if not isinstance(has_more, bool):
+        raise malformed(response, "SuiteQL page has no true/false hasMore", retryable=False)
+    if has_more and not items:
+        # Paging on would ask for the same offset forever; stopping would lose the rest.
+        raise malformed(response, "SuiteQL page says hasMore but has no items", retryable=False)
+    return items, has_more
 
 
 class NetSuiteClient:
@@ -136,6 +193,15 @@ class NetSuiteClient:
                 response = self._http.request(
                     method, url, content=content, params=params, headers=send_headers
                 )
+            except httpx.DecodingError as error:
+                # A Content-Encoding the body does not follow: a broken transfer or proxy.
+                self.breaker.record_failure()
+                raise ERPMalformedResponse(
+                    f"NetSuite {method} {urllib.parse.urlsplit(url).path}: the body cannot be "
+                    "decoded",
+                    retryable=True,
+                    correlation_id=correlation_id,
+                ) from error
             except TRANSPORT_ERRORS as error:
                 self.breaker.record_failure()
                 kind = OutcomeUnknown if not idempotent else ERPUnavailable
@@ -194,7 +260,21 @@ class NetSuiteClient:
         )
 
     def json(self, response: httpx.Response) -> Any:
-        return _loads(response.content)
+        """The response's JSON document, or ERPMalformedResponse: an empty, HTML, non-UTF-8 or
+        cut-short body is what a proxy or a dropped transfer sends, so that one is retryable."""
+        if not response.content.strip():
+            raise malformed(response, "empty body where JSON was expected", retryable=True)
+        try:
+            return _loads(response.content)
+        except UnicodeDecodeError:
+            raise malformed(response, "body is not UTF-8", retryable=True) from None
+        except ValueError:
+            kind = response.headers.get("Content-Type", "no content type")
+            raise malformed(
+                response, f"body is not JSON ({printable(kind, 80)})", retryable=True
+            ) from None
+        except RecursionError:
+            raise malformed(response, "body is JSON nested too deeply", retryable=False) from None
 
     # ---- SuiteQL -----------------------------------------------------------------------
     def suiteql(self, query: str, *, page_size: int = SUITEQL_PAGE_MAX) -> Iterator[dict[str, Any]]:
@@ -210,13 +290,13 @@ class NetSuiteClient:
                 params={"limit": page_size, "offset": offset},
                 headers={"Prefer": "transient"},
             )
-            page = self.json(response)
-            for item in page.get("items", []):
+            items, has_more = suiteql_page(self.json(response), response)
+            for item in items:
                 item.pop("links", None)
                 yield item
-            if not page.get("hasMore") or not page.get("items"):
+            if not has_more:
                 return
-            offset += len(page["items"])
+            offset += len(items)
 
     # ---- journal entries ---------------------------------------------------------------
     def create_journal(self, body: dict[str, Any]) -> str:
@@ -243,7 +323,9 @@ class NetSuiteClient:
         )
         if response.status_code == 404:
             return None
-        body: dict[str, Any] = self.json(response)
+        body = self.json(response)
+        if not isinstance(body, dict):
+            raise malformed(response, "journal entry is not a JSON object", retryable=False)
         return body
 
     # ---- async -------------------------------------------------------------------------
@@ -259,17 +341,29 @@ class NetSuiteClient:
             idempotent=False,
             headers={"Prefer": "respond-async", "X-NetSuite-Idempotency-Key": idempotency_key},
         )
-        return response.headers["Location"]
+        location = response.headers.get("Location", "")
+        if not location.startswith(("http://", "https://", "/")):
+            # Accepted or not, we cannot tell which job it became: look it up, never resend.
+            raise OutcomeUnknown(
+                f"{_where(response)}: async answer without a job Location",
+                code="MALFORMED_RESPONSE",
+                status=response.status_code,
+                correlation_id=_correlation(response),
+            )
+        return location
 
     def wait_for_job(
         self, job_url: str, *, poll_seconds: float = 1.0, max_polls: int = 600
     ) -> httpx.Response:
         """Poll the job until complete; return its (single) task's result response."""
         for _ in range(max_polls):
-            job = self.json(self.request("GET", job_url))
-            if job.get("completed"):
-                tasks = self.json(self.request("GET", f"{job_url}/task"))
-                task_url = tasks["items"][0]["links"][0]["href"]
+            response = self.request("GET", job_url)
+            job = self.json(response)
+            completed = job.get("completed") if isinstance(job, dict) else None
+            if not isinstance(completed, bool):
+                raise malformed(response, "async job has no true/false completed", retryable=False)
+            if completed:
+                task_url = _first_task_url(self.request("GET", f"{job_url}/task"), self.json)
                 return self.request(
                     "GET", f"{task_url}/result", ok_statuses=frozenset(range(400, 500))
                 )
@@ -277,9 +371,32 @@ class NetSuiteClient:
         raise ERPUnavailable(f"NetSuite async job {job_url} did not complete", code="TIMEOUT")
 
 
+def _first_task_url(response: httpx.Response, parse: Callable[[httpx.Response], Any]) -> str:
+    """`items[0].links[0].href` of an async job's task list, or ERPMalformedResponse."""
+    document = parse(response)
+    items = document.get("items") if isinstance(document, dict) else None
+    task = items[0] if isinstance(items, list) and items else None
+    links = task.get("links") if isinstance(task, dict) else None
+    link = links[0] if isinstance(links, list) and links else None
+    href = link.get("href") if isinstance(link, dict) else None
+    if not isinstance(href, str) or not href.startswith(("http://", "https://", "/")):
+        raise malformed(response, "async job's task list has no task link", retryable=False)
+    return href
+
+
 def _id_from_location(response: httpx.Response) -> str:
+    """The internal id ending `Location`. A write answered without one may still have been
+    done, so the error is OutcomeUnknown: the caller looks the record up instead of resending."""
     location = response.headers.get("Location", "")
-    return location.rstrip("/").rsplit("/", 1)[-1]
+    record_id = location.rstrip("/").rsplit("/", 1)[-1]
+    if not (record_id.isascii() and record_id.isdigit()):
+        raise OutcomeUnknown(
+            f"{_where(response)}: answer without the new record's id in Location",
+            code="MALFORMED_RESPONSE",
+            status=response.status_code,
+            correlation_id=_correlation(response),
+        )
+    return record_id
 
 
 def _retry_after(response: httpx.Response) -> float | None:
