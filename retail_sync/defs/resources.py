@@ -58,10 +58,16 @@ class ShopifyResource(dg.ConfigurableResource):
     base_url: str = ""
     # Windows with more orders than this are read with a bulk operation instead of pages.
     bulk_threshold_orders: int = 5_000
+    # A bulk operation with no progress (status and objectCount unchanged) this long is cancelled
+    # and its window read page by page (docs/configuration.md).
+    bulk_stall_seconds: int = 180
     # Shopify answers today's inventory only, so a date is snapshotted only until this long after
     # its end (the nightly run; a backfill or lookback never writes today's quantities as the
     # past's).
     inventory_snapshot_max_age_hours: int = 24
+    # Free text that can carry PII (refund notes) lands as null unless this is on; then as an
+    # HMAC-SHA256 keyed by RETAIL_SYNC_PII_HASH_KEY (docs/configuration.md).
+    land_free_text: bool = False
 
     def inventory_snapshot_max_age(self) -> timedelta:
         return timedelta(hours=self.inventory_snapshot_max_age_hours)

@@ -5,10 +5,20 @@ Pacing keeps a local model of Shopify's leaky bucket, refreshed from every respo
 available points it waits exactly `(cost - available) / restoreRate`. THROTTLED answers (HTTP 200
 or 429), other 429s, 5xx and connection errors are retried with exponential backoff and full
 jitter (a `Retry-After` header is a floor). See docs/shopify.md.
+
+A response is judged by plain functions (`decode_body`, `interpret_response`,
+`QueryCost.from_extensions`) so its handling can be tested without a network. A body that is not
+a JSON object (empty, cut short, HTML from a proxy, not UTF-8) is retried as `MALFORMED_RESPONSE`:
+it is what a proxy or a dropped connection produces, and the next answer is usually whole. A JSON
+object of the wrong shape (no `data`, `data` not an object) is Shopify's deliberate answer and is
+raised at once. A `cost` block that does not parse is ignored: the data is still good, only
+pacing loses its model until the next response.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -27,6 +37,11 @@ RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 522, 524})
 THROTTLED = "THROTTLED"
 MAX_QUERY_COST = 1000
 PACING_MARGIN_SECONDS = 0.001
+MALFORMED_RESPONSE = "MALFORMED_RESPONSE"
+# Upper bounds on a single wait, whatever a response says: a full standard bucket refills in 20 s,
+# and an absurd `restoreRate` or `Retry-After` must never park a run for hours.
+MAX_PACING_WAIT_SECONDS = 60.0
+MAX_RETRY_AFTER_SECONDS = 60.0
 
 
 class ShopifyError(RetailSyncError):
@@ -58,23 +73,46 @@ class QueryCost:
     restore_rate: float
 
     @classmethod
-    def from_extensions(cls, extensions: Mapping[str, Any] | None) -> QueryCost | None:
-        cost = (extensions or {}).get("cost")
+    def from_extensions(cls, extensions: Any) -> QueryCost | None:
+        """The cost block of `extensions`, or None when absent or not the documented shape."""
+        cost = extensions.get("cost") if isinstance(extensions, Mapping) else None
         if not isinstance(cost, Mapping):
             return None
-        status = cost.get("throttleStatus") or {}
-        try:
-            return cls(
-                requested=float(cost.get("requestedQueryCost") or 0),
-                actual=None
-                if cost.get("actualQueryCost") is None
-                else float(cost["actualQueryCost"]),
-                maximum_available=float(status["maximumAvailable"]),
-                currently_available=float(status["currentlyAvailable"]),
-                restore_rate=float(status["restoreRate"]),
-            )
-        except (KeyError, TypeError, ValueError):
+        status = cost.get("throttleStatus")
+        if not isinstance(status, Mapping):
             return None
+        requested = _points(cost.get("requestedQueryCost", 0))
+        actual = None if cost.get("actualQueryCost") is None else _points(cost["actualQueryCost"])
+        maximum = _points(status.get("maximumAvailable"))
+        available = _points(status.get("currentlyAvailable"))
+        restore_rate = _points(status.get("restoreRate"))
+        if (
+            requested is None
+            or (actual is None and cost.get("actualQueryCost") is not None)
+            or maximum is None
+            or available is None
+            or restore_rate is None
+            or maximum <= 0
+        ):
+            return None
+        return cls(
+            requested=requested,
+            actual=actual,
+            maximum_available=maximum,
+            currently_available=available,
+            restore_rate=restore_rate,
+        )
+
+
+def _points(value: Any) -> float | None:
+    """A finite, non-negative number of points (or points per second), else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) and number >= 0 else None
 
 
 class ThrottleModel:
@@ -110,7 +148,7 @@ class ThrottleModel:
         if deficit <= 0:
             return 0.0
         # A millisecond over the exact figure, so float rounding never lands a hair short.
-        return deficit / self.restore_rate + PACING_MARGIN_SECONDS
+        return min(MAX_PACING_WAIT_SECONDS, deficit / self.restore_rate + PACING_MARGIN_SECONDS)
 
     def spend(self, cost: float, now: float) -> None:
         """Debit the model as a request leaves (the response then replaces the estimate)."""
@@ -181,6 +219,10 @@ class ShopifyClient:
         self.throttle = ThrottleModel()
         self.stats = ClientStats()
         self.last_cost: QueryCost | None = None
+        self.last_request_id: str | None = None
+        # Set when a bulk operation of this client stalled or answered nonsense: starting another
+        # one would cost another stall limit, so bulk.py refuses and the caller pages instead.
+        self.bulk_disabled_reason: str | None = None
         self._learned_costs: dict[str, float] = {}
         self._http = http or httpx.Client(timeout=timeout)
         self._owns_http = http is None
@@ -232,7 +274,7 @@ class ShopifyClient:
                 if self.last_cost is not None:
                     self._learned_costs[query] = self.last_cost.requested
                 return outcome
-            reason, retry_after, error = outcome
+            reason, retry_after, error = outcome.reason, outcome.retry_after, outcome.error
             if reason == THROTTLED:
                 throttled_attempts += 1
                 self.stats.throttled += 1
@@ -285,72 +327,40 @@ class ShopifyClient:
             self.stats.backoff_wait_seconds += delay
             self.sleep(delay)
 
-    def _send_once(
-        self, body: dict[str, Any]
-    ) -> dict[str, Any] | tuple[str, float | None, ShopifyError]:
-        """One POST: the data, or (retry reason, Retry-After, error) when worth retrying."""
+    def _send_once(self, body: dict[str, Any]) -> dict[str, Any] | RetryableFailure:
+        """One POST: the data, or the failure when worth retrying."""
         now = self.clock()
         if self.stats.started_at is None:
             self.stats.started_at = now
         self.throttle.spend(self._learned_costs.get(body["query"], 0.0), now)
         self.stats.requests += 1
+        self.last_request_id = None
         try:
             response = self._http.post(self.endpoint, json=body, headers=self._headers)
-        except httpx.TransportError as exc:
-            return "connection", None, ShopifyError("CONNECTION_ERROR", type(exc).__name__)
-        request_id = response.headers.get("X-Request-Id")
-        retry_after = _retry_after(response.headers.get("Retry-After"))
-        payload: Any = None
-        try:
-            payload = response.json()
-        except ValueError:
-            payload = None
+        except httpx.DecodingError as exc:
+            # A Content-Encoding the body does not match: a proxy mangled it.
+            return RetryableFailure(
+                "malformed", None, ShopifyError(MALFORMED_RESPONSE, type(exc).__name__)
+            )
+        except httpx.RequestError as exc:
+            return RetryableFailure(
+                "connection", None, ShopifyError("CONNECTION_ERROR", type(exc).__name__)
+            )
+        self.last_request_id = response.headers.get("X-Request-Id")
+        payload, problem = decode_body(response.content)
         self._observe(payload)
-        errors = payload.get("errors") if isinstance(payload, dict) else None
-        if _is_throttled(errors):
-            return THROTTLED, retry_after, ShopifyError(THROTTLED, "Throttled", request_id)
-        if response.status_code in RETRYABLE_STATUSES:
-            reason = "429" if response.status_code == 429 else "5xx"
-            message = _error_text(errors) or response.reason_phrase
-            return (
-                reason,
-                retry_after,
-                ShopifyError(f"HTTP_{response.status_code}", message, request_id),
-            )
-        if response.status_code >= 400:
-            code = {
-                401: "UNAUTHORIZED",
-                402: "PAYMENT_REQUIRED",
-                403: "FORBIDDEN",
-                404: "NOT_FOUND",
-            }
-            raise ShopifyError(
-                code.get(response.status_code, f"HTTP_{response.status_code}"),
-                _error_text(errors) or response.reason_phrase,
-                request_id,
-            )
-        if not isinstance(payload, dict):
-            return (
-                "5xx",
-                retry_after,
-                ShopifyError("BAD_RESPONSE", "response is not JSON", request_id),
-            )
-        if errors:
-            first = errors[0] if isinstance(errors, list) and errors else {}
-            extensions = first.get("extensions") if isinstance(first, dict) else None
-            error_code = str((extensions or {}).get("code") or "GRAPHQL_ERROR")
-            if error_code == "INTERNAL_SERVER_ERROR":
-                return "5xx", retry_after, ShopifyError(error_code, _error_text(errors), request_id)
-            raise ShopifyError(error_code, _error_text(errors), request_id, extensions=extensions)
-        data = payload.get("data")
-        return data if isinstance(data, dict) else {}
+        return interpret_response(
+            response.status_code,
+            response.reason_phrase,
+            response.headers,
+            payload,
+            problem,
+        )
 
-    def _observe(self, payload: Any) -> None:
+    def _observe(self, payload: dict[str, Any] | None) -> None:
         now = self.clock()
         self.stats.last_response_at = now
-        cost = QueryCost.from_extensions(
-            payload.get("extensions") if isinstance(payload, dict) else None
-        )
+        cost = QueryCost.from_extensions(payload.get("extensions") if payload else None)
         if cost is None:
             return
         self.last_cost = cost
@@ -363,30 +373,141 @@ class ShopifyClient:
         self.throttle.observe(cost, now)
 
 
+@dataclass(frozen=True)
+class RetryableFailure:
+    """A response worth asking again: why (the `retry_reasons` key), Retry-After, the error."""
+
+    reason: str
+    retry_after: float | None
+    error: ShopifyError
+
+
+def decode_body(content: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    """The body as a JSON object, or (None, what is wrong with it)."""
+    if not content.strip():
+        return None, "empty body"
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, "body is not UTF-8"
+    try:
+        payload = json.loads(text)
+    except RecursionError:
+        return None, "body nests too deeply"
+    except ValueError:
+        looks_like_html = text.lstrip()[:1] == "<"
+        return None, "body is HTML, not JSON" if looks_like_html else "body is not valid JSON"
+    if not isinstance(payload, dict):
+        return None, f"body is a JSON {type(payload).__name__}, not an object"
+    return payload, None
+
+
+HTTP_ERROR_CODES = {
+    401: "UNAUTHORIZED",
+    402: "PAYMENT_REQUIRED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+}
+
+
+def interpret_response(
+    status_code: int,
+    reason_phrase: str,
+    headers: Mapping[str, str],
+    payload: dict[str, Any] | None,
+    problem: str | None = None,
+) -> dict[str, Any] | RetryableFailure:
+    """One decoded response as its `data`, a failure worth retrying, or a raised ShopifyError."""
+    request_id = headers.get("X-Request-Id")
+    retry_after = _retry_after(headers.get("Retry-After"))
+    errors = payload.get("errors") if payload is not None else None
+    if _is_throttled(errors):
+        return RetryableFailure(
+            THROTTLED, retry_after, ShopifyError(THROTTLED, "Throttled", request_id)
+        )
+    if status_code in RETRYABLE_STATUSES:
+        reason = "429" if status_code == 429 else "5xx"
+        message = error_text(errors) or reason_phrase
+        return RetryableFailure(
+            reason, retry_after, ShopifyError(f"HTTP_{status_code}", message, request_id)
+        )
+    if 300 <= status_code < 400:
+        # httpx does not follow redirects: the endpoint is wrong, and asking again will not help.
+        raise ShopifyError(f"HTTP_{status_code}", "unexpected redirect", request_id)
+    if status_code >= 400:
+        raise ShopifyError(
+            HTTP_ERROR_CODES.get(status_code, f"HTTP_{status_code}"),
+            error_text(errors) or reason_phrase,
+            request_id,
+        )
+    if payload is None:
+        return RetryableFailure(
+            "malformed",
+            retry_after,
+            ShopifyError(
+                MALFORMED_RESPONSE, f"HTTP {status_code}: {problem or 'no body'}", request_id
+            ),
+        )
+    if errors:
+        first = errors[0] if isinstance(errors, list) else None
+        extensions = first.get("extensions") if isinstance(first, dict) else None
+        extensions = extensions if isinstance(extensions, dict) else {}
+        error_code = str(extensions.get("code") or "GRAPHQL_ERROR")
+        if error_code == "INTERNAL_SERVER_ERROR":
+            return RetryableFailure(
+                "5xx", retry_after, ShopifyError(error_code, error_text(errors), request_id)
+            )
+        raise ShopifyError(error_code, error_text(errors), request_id, extensions=extensions)
+    data = payload.get("data")
+    if not isinstance(data, dict):
+        shape = "missing" if data is None else f"a JSON {type(data).__name__}"
+        raise ShopifyError(
+            MALFORMED_RESPONSE, f"response data is {shape}, not an object", request_id
+        )
+    return data
+
+
 def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         return None
+    if not math.isfinite(seconds):
+        return None
+    return min(MAX_RETRY_AFTER_SECONDS, max(0.0, seconds))
 
 
 def _is_throttled(errors: Any) -> bool:
     if not isinstance(errors, list):
         return False
     return any(
-        isinstance(e, dict) and (e.get("extensions") or {}).get("code") == THROTTLED for e in errors
+        isinstance(e, dict)
+        and isinstance(e.get("extensions"), dict)
+        and e["extensions"].get("code") == THROTTLED
+        for e in errors
     )
 
 
-def _error_text(errors: Any) -> str:
-    if isinstance(errors, str):
-        return errors
-    if isinstance(errors, list):
-        return "; ".join(
-            str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors
-        )
-    if isinstance(errors, dict):
-        return "; ".join(f"{k}: {v}" for k, v in errors.items())
-    return ""
+MAX_ERROR_TEXT = 1000
+
+
+def error_text(errors: Any) -> str:
+    """Shopify's error messages as one line, cut to a readable length."""
+    if errors is None:
+        return ""
+    try:
+        if isinstance(errors, str):
+            text = errors
+        elif isinstance(errors, list):
+            text = "; ".join(
+                str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors
+            )
+        elif isinstance(errors, dict):
+            text = "; ".join(f"{k}: {v}" for k, v in errors.items())
+        else:
+            text = str(errors)
+    except RecursionError:  # a pathologically nested value: say so rather than crash
+        text = "errors too deeply nested to print"
+    return text if len(text) <= MAX_ERROR_TEXT else text[:MAX_ERROR_TEXT] + "…"

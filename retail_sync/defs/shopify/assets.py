@@ -110,21 +110,35 @@ def orders(
     # A run over several dates is a backfill: read it with bulk operations. A single date lets
     # the extraction choose from the size of the window.
     use_bulk = True if len({business_date for business_date, _ in partitions}) > 1 else None
+    bulk_fallbacks: list[str] = []
     for business_date, shop_id in partitions:
         shop = settings[shop_id]
         start, end = shop.day_window(business_date)
+        client = shopify.client(shop)
         stats = extract_orders(
-            shopify.client(shop),
+            client,
             shop_id=shop_id,
             window_start=start,
             window_end=end,
             partition_dir_for=_directory_for(the_lake, shop_id, business_date.isoformat()),
             use_bulk=use_bulk,
             bulk_threshold_orders=shopify.bulk_threshold_orders,
+            bulk_stall_timeout=float(shopify.bulk_stall_seconds),
         )
-        totals.add(stats, f"{business_date}|{shop_id}")
+        partition = f"{business_date}|{shop_id}"
+        totals.add(stats, partition)
+        if stats.bulk_attempts and stats.mode == "paged":
+            # The client keeps the stall's own words; the notes name each attempt's code.
+            reason = client.bulk_disabled_reason or "; ".join(stats.notes)
+            bulk_fallbacks.append(f"{partition}: {reason}")
+            context.log.warning(f"{partition}: bulk read fell back to paging: {reason}")
     for table in ORDER_TABLES:
-        yield dg.MaterializeResult(asset_key=[*KEY_PREFIX, table], metadata=totals.metadata(table))
+        metadata = totals.metadata(table) | {"bulk_fallback": len(bulk_fallbacks)}
+        if bulk_fallbacks:
+            metadata["bulk_fallback_reasons"] = dg.MetadataValue.md(
+                "\n".join(f"- {line}" for line in bulk_fallbacks)
+            )
+        yield dg.MaterializeResult(asset_key=[*KEY_PREFIX, table], metadata=metadata)
 
 
 def _single_table_asset(name: str, description: str, extract_name: str) -> dg.AssetsDefinition:
