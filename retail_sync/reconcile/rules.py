@@ -25,6 +25,25 @@ class MatchingRulesError(RetailSyncError):
 
 
 @dataclass(frozen=True)
+class SettingBounds:
+    """What a matching setting may hold: its range and how many fraction digits its column keeps."""
+
+    maximum: Decimal
+    places: int  # 0: a whole number
+
+
+# Upper bounds well past any sane setting: a value beyond them is a typo (or "Infinity"), and the
+# SQL columns (`raw.config__matching`) could not hold it exactly anyway.
+SETTING_BOUNDS = {
+    "amount_tolerance": SettingBounds(Decimal("1000000"), 2),  # decimal(18, 2), shop currency
+    "amount_tolerance_percent": SettingBounds(Decimal("100"), 4),  # decimal(9, 4)
+    "deposit_days_before": SettingBounds(Decimal("366"), 0),
+    "deposit_days_after": SettingBounds(Decimal("366"), 0),
+    "inventory_tolerance": SettingBounds(Decimal("1000000"), 4),  # decimal(18, 4), units
+}
+
+
+@dataclass(frozen=True)
 class MatchingRules:
     amount_tolerance: Decimal = Decimal("1.00")
     amount_tolerance_percent: Decimal = Decimal("0.00")
@@ -33,38 +52,67 @@ class MatchingRules:
     inventory_tolerance: Decimal = Decimal("0")
 
     @classmethod
-    def from_settings(cls, shop_id: str, settings: dict[str, Any] | None) -> MatchingRules:
+    def from_settings(cls, shop_id: str, settings: Any) -> MatchingRules:
         """Rules from a shop's `matching` object; unknown keys and bad values are clear errors."""
-        settings = settings or {}
-        known = {field.name: field for field in fields(cls)}
-        unknown = sorted(set(settings) - set(known))
+        if settings is None:
+            return cls()
+        if not isinstance(settings, dict):
+            raise MatchingRulesError(
+                f"shop {shop_id!r}: matching must be an object of settings, not {settings!r}"
+            )
+        known = {field.name for field in fields(cls)}
+        unknown = sorted(str(name) for name in set(settings) - known)
         if unknown:
             raise MatchingRulesError(
                 f"shop {shop_id!r}: unknown matching setting(s) {', '.join(unknown)}"
             )
         values: dict[str, Any] = {}
         for name, raw in settings.items():
-            default = getattr(cls, name)
-            try:
-                value: Any = int(raw) if isinstance(default, int) else Decimal(str(raw))
-            except (InvalidOperation, ValueError, TypeError):
-                raise MatchingRulesError(
-                    f"shop {shop_id!r}: matching.{name} must be a number, not {raw!r}"
-                ) from None
-            if value < 0:
-                raise MatchingRulesError(f"shop {shop_id!r}: matching.{name} must not be negative")
-            values[name] = value
+            number = _setting_number(shop_id, name, raw)
+            values[name] = int(number) if SETTING_BOUNDS[name].places == 0 else number
         return cls(**values)
 
     def sql_values(self) -> tuple[str, ...]:
         """The rules as SQL literals, in the column order of `raw.config__matching`."""
+        # `:f` writes plain digits (never `1E+2`), so each literal is an exact decimal.
         return (
-            f"cast({self.amount_tolerance} as decimal(18, 2))",
-            f"cast({self.amount_tolerance_percent} as decimal(9, 4))",
+            f"cast({self.amount_tolerance:f} as decimal(18, 2))",
+            f"cast({self.amount_tolerance_percent:f} as decimal(9, 4))",
             str(int(self.deposit_days_before)),
             str(int(self.deposit_days_after)),
-            f"cast({self.inventory_tolerance} as decimal(18, 4))",
+            f"cast({self.inventory_tolerance:f} as decimal(18, 4))",
         )
+
+
+def _setting_number(shop_id: str, name: str, raw: Any) -> Decimal:
+    """One setting as an exact, finite, in-range decimal, or a MatchingRulesError naming it."""
+    bounds = SETTING_BOUNDS[name]
+    setting = f"shop {shop_id!r}: matching.{name}"
+    kind = "a whole number" if bounds.places == 0 else "a number"
+    # A bool is an int in Python and a float is binary: neither is what a person meant to type
+    # for an exact setting, except a float that is a whole number or came from JSON like 0.5.
+    if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
+        raise MatchingRulesError(f"{setting} must be {kind}, not {raw!r}")
+    text = raw.strip() if isinstance(raw, str) else repr(raw)
+    if len(text) > 40:
+        raise MatchingRulesError(f"{setting} must be {kind}, not a {len(text)}-character value")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise MatchingRulesError(f"{setting} must be {kind}, not {raw!r}") from None
+    if not number.is_finite():
+        raise MatchingRulesError(f"{setting} must be a finite number, not {raw!r}")
+    if number < 0:
+        raise MatchingRulesError(f"{setting} must not be negative (got {raw!r})")
+    if number > bounds.maximum:
+        raise MatchingRulesError(f"{setting} must be at most {bounds.maximum} (got {raw!r})")
+    if number.quantize(Decimal(1).scaleb(-bounds.places)) != number:
+        if bounds.places == 0:
+            raise MatchingRulesError(f"{setting} must be a whole number (got {raw!r})")
+        raise MatchingRulesError(
+            f"{setting} keeps at most {bounds.places} decimal places (got {raw!r})"
+        )
+    return number + 0  # `+ 0` drops a negative zero's sign
 
 
 MATCHING_COLUMNS = (

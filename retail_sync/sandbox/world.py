@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from retail_sync.errors import RetailSyncError
+from retail_sync.shops import is_shop_id
 
 FORMAT_VERSION = 1
 
@@ -37,16 +38,51 @@ class WorldFormatError(RetailSyncError, ValueError):
     """A world folder is missing a file or holds a document that does not parse."""
 
 
+def parse_json(text: str, where: str) -> Any:
+    """One JSON document, or a WorldFormatError naming `where` (a file, or a file and line).
+
+    Stricter than `json.loads`: `NaN` and `Infinity` are not JSON, and a number too long to
+    convert or a document nested too deep is an error of the document, not of the reader.
+    """
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as error:
+        raise WorldFormatError(f"{where}: not JSON ({error.msg})") from None
+    except ValueError as error:  # NaN / Infinity, an integer of more than 4300 digits
+        raise WorldFormatError(f"{where}: not JSON we accept ({error})") from None
+    except RecursionError:
+        raise WorldFormatError(f"{where}: JSON nested too deep") from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
     """Yield one object per non-blank line; a bad line raises with its file and line number."""
-    with path.open("r", encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        raise WorldFormatError(f"{path}: missing") from None
+    except OSError as error:
+        raise WorldFormatError(f"{path}: cannot be read ({error.strerror})") from None
+    with handle:
+        number = 0
+        while True:
+            try:
+                raw = handle.readline()
+            except OSError as error:  # a folder where the file belongs
+                raise WorldFormatError(f"{path}: cannot be read ({error.strerror})") from None
+            if not raw:
+                return
+            number += 1
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise WorldFormatError(f"{path}:{number}: not UTF-8") from None
             if not line.strip():
                 continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise WorldFormatError(f"{path}:{number}: not JSON ({error.msg})") from None
+            record = parse_json(line, f"{path}:{number}")
             if not isinstance(record, dict):
                 raise WorldFormatError(f"{path}:{number}: expected a JSON object")
             yield record
@@ -54,12 +90,27 @@ def iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
 
 def read_json(path: Path) -> Any:
     try:
-        with path.open("r", encoding="utf-8") as handle:
-            return json.load(handle)
+        data = path.read_bytes()
     except FileNotFoundError:
         raise WorldFormatError(f"{path}: missing") from None
-    except json.JSONDecodeError as error:
-        raise WorldFormatError(f"{path}: not JSON ({error.msg})") from None
+    except OSError as error:
+        raise WorldFormatError(f"{path}: cannot be read ({error.strerror})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise WorldFormatError(f"{path}: not UTF-8 (byte {error.start})") from None
+    return parse_json(text, str(path))
+
+
+def read_json_objects(path: Path) -> list[dict[str, Any]]:
+    """A `.json` file that holds a list of objects (every `.json` file of a world but two)."""
+    document = read_json(path)
+    if not isinstance(document, list):
+        raise WorldFormatError(f"{path}: expected a list of JSON objects")
+    for index, item in enumerate(document):
+        if not isinstance(item, dict):
+            raise WorldFormatError(f"{path}: item {index} is not a JSON object")
+    return document
 
 
 @dataclass(frozen=True)
@@ -88,18 +139,26 @@ class World:
 
     @cached_property
     def shops(self) -> list[dict[str, Any]]:
-        shops = read_json(self.root / "shopify" / "shops.json")
-        if not isinstance(shops, list):
-            raise WorldFormatError(f"{self.root / 'shopify' / 'shops.json'}: expected a list")
+        path = self.root / "shopify" / "shops.json"
+        shops = read_json_objects(path)
+        for index, shop in enumerate(shops):
+            # The id names the shop's folder of the world (and, served, a lake path segment).
+            if not is_shop_id(shop.get("id")):
+                raise WorldFormatError(
+                    f"{path}: shop {index} id {shop.get('id')!r} is not a shop handle "
+                    "(lower-case letters, digits and '-')"
+                )
         return shops
 
     def shop(self, shop_id: str) -> dict[str, Any]:
         for shop in self.shops:
             if shop["id"] == shop_id:
                 return shop
-        raise KeyError(f"no shop {shop_id!r} in world {self.root}")
+        raise WorldFormatError(f"{self.root / 'shopify' / 'shops.json'}: no shop {shop_id!r}")
 
     def shop_path(self, shop_id: str, name: str) -> Path:
+        if not is_shop_id(shop_id):
+            raise WorldFormatError(f"{self.root}: {shop_id!r} is not a shop handle")
         return self.root / "shopify" / shop_id / name
 
     def erp_path(self, name: str) -> Path:
@@ -110,13 +169,13 @@ class World:
         path = self.shop_path(shop_id, name)
         if name.endswith(".jsonl"):
             return iter_jsonl(path)
-        return iter(read_json(path))
+        return iter(read_json_objects(path))
 
     def erp_records(self, name: str) -> Iterator[dict[str, Any]]:
         path = self.erp_path(name)
         if name.endswith(".jsonl"):
             return iter_jsonl(path)
-        return iter(read_json(path))
+        return iter(read_json_objects(path))
 
     @property
     def truth_path(self) -> Path:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -63,8 +65,11 @@ def test_crash_mid_write_leaves_the_previous_partition(tmp_path: Path) -> None:
 def test_a_killed_writers_leftover_is_invisible_and_cleaned_up(tmp_path: Path) -> None:
     directory = tmp_path / "partition"
     write_table_partition(directory, _table((1, "1.00")))
+    # A name from an older version says nothing about its writer: only its age makes it stale.
     leftover = directory / f".{PARTITION_FILE}.deadbeef.inprogress"
     leftover.write_bytes(b"half a parquet file")
+    two_days_ago = time.time() - 2 * 24 * 60 * 60
+    os.utime(leftover, (two_days_ago, two_days_ago))
     glob = str(tmp_path / "**" / "*.parquet")
     assert duckdb.sql(f"select count(*) from read_parquet('{glob}')").fetchall() == [(1,)]
     write_table_partition(directory, _table((2, "2.00")))
