@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from retail_sync.errors import RetailSyncError
+from retail_sync.errors import ConfigurationError
 from retail_sync.reconcile.rules import MatchingRules, MatchingRulesError
 
 
-class ShopSettingsError(RetailSyncError):
+class ShopSettingsError(ConfigurationError):
     """The shops file is missing, unreadable or describes a shop incompletely."""
 
 

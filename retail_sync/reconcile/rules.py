@@ -17,10 +17,10 @@ from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from retail_sync.errors import RetailSyncError
+from retail_sync.errors import ConfigurationError
 
 
-class MatchingRulesError(RetailSyncError):
+class MatchingRulesError(ConfigurationError):
     """A shop's `matching` settings are not valid."""
 
 

@@ -72,11 +72,8 @@ class BulkOperationError(ShopifyError):
         super().__init__(code, message, request_id, extensions={"operation_id": operation_id})
         self.operation_id = operation_id
         self.partial_data_url = partial_data_url
-
-    @property
-    def retryable(self) -> bool:
-        """Whether starting the job again may succeed (a FAILED job may; a stalled one will not)."""
-        return self.code not in NOT_RETRYABLE_CODES
+        # Whether starting the job again may succeed (a FAILED job may; a stalled one will not).
+        self.retryable = code not in NOT_RETRYABLE_CODES
 
 
 @dataclass(frozen=True)

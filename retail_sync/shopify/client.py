@@ -45,7 +45,14 @@ MAX_RETRY_AFTER_SECONDS = 60.0
 
 
 class ShopifyError(RetailSyncError):
-    """An Admin API failure with Shopify's own error code and the request id."""
+    """An Admin API failure with Shopify's own error code and the request id.
+
+    `retryable` is True only for what a later attempt may cure (throttling, 429/5xx, a lost
+    connection, a body that is not JSON) once the client's own retries are spent; credentials,
+    a refused query or a response of the wrong shape come back the same every time.
+    """
+
+    retryable = False
 
     def __init__(
         self,
@@ -380,6 +387,10 @@ class RetryableFailure:
     reason: str
     retry_after: float | None
     error: ShopifyError
+
+    def __post_init__(self) -> None:
+        # Raised once the client's retries are spent; a later attempt may still succeed.
+        self.error.retryable = True
 
 
 def decode_body(content: bytes) -> tuple[dict[str, Any] | None, str | None]:

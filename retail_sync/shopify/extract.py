@@ -3,7 +3,9 @@
 Each function writes its tables through `partition_dir_for(table)` (atomically, via the lake's
 `write_partition`), quarantine included, and returns an `ExtractStats`. Paged reads are written
 to a JSONL file in the bulk operation's shape (children as their own lines carrying `__parentId`)
-so that both modes land through the same validation (landing.py).
+so that both modes land through the same validation (landing.py): a node of the wrong shape is
+quarantined there like a bulk line, and an order whose nested lists cannot be followed is
+quarantined whole (`UnreadableLine`), never dropped and never a failed extraction.
 """
 
 from __future__ import annotations
@@ -18,9 +20,21 @@ from pathlib import Path
 from typing import IO, Any
 
 from retail_sync.shopify import queries
-from retail_sync.shopify.bulk import BulkOperationError, download, run_bulk_query
+from retail_sync.shopify.bulk import (
+    DEFAULT_STALL_TIMEOUT,
+    BulkOperationError,
+    download,
+    run_bulk_query,
+)
 from retail_sync.shopify.client import ShopifyClient, ShopifyError
-from retail_sync.shopify.landing import connect, land, load_lines
+from retail_sync.shopify.landing import (
+    DROP_FREE_TEXT,
+    FreeTextPolicy,
+    UnreadableLine,
+    connect,
+    land,
+    load_lines,
+)
 from retail_sync.shopify.paging import iter_nodes, iter_pages
 from retail_sync.shopify.tables import (
     BALANCE_LINE_COLUMNS,
@@ -113,11 +127,11 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _json_line(record: dict[str, Any]) -> str:
+def _json_line(record: Any) -> str:
     return json.dumps(record, separators=(",", ":")) + "\n"
 
 
-def _write_line(out: IO[str], record: dict[str, Any]) -> None:
+def _write_line(out: IO[str], record: Any) -> None:
     out.write(_json_line(record))
 
 
@@ -131,10 +145,12 @@ def _land_file(
     partition_dir_for: PartitionDirFor,
     family: str,
     work_dir: Path,
+    free_text: FreeTextPolicy = DROP_FREE_TEXT,
+    unreadable: list[UnreadableLine] | None = None,
 ) -> tuple[dict[str, int], int, int]:
     con = connect(work_dir)
     try:
-        lines = load_lines(con, [path], columns)
+        lines = load_lines(con, [path], columns, free_text=free_text, unreadable=unreadable or [])
         rows, quarantined = land(
             con,
             entities,
@@ -152,44 +168,99 @@ def _land_file(
 # -- orders -------------------------------------------------------------------------------------
 
 
-def _order_lines(client: ShopifyClient, order: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """One paged order node as bulk-shaped lines; nested lists cut short are fetched in full."""
+class _MalformedOrder(Exception):
+    """An order node whose nested lists cannot be followed: it is quarantined whole."""
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return "null" if value is None else f"a {type(value).__name__} ({json.dumps(value)[:40]})"
+
+
+def _connection(value: Any, where: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """(nodes, pageInfo) of a GraphQL connection; `_MalformedOrder` if it is not one."""
+    if value is None:
+        return [], {}
+    if not isinstance(value, dict):
+        raise _MalformedOrder(f"{where} is {_kind_of(value)}, not a connection")
+    nodes, info = value.get("nodes") or [], value.get("pageInfo") or {}
+    if not isinstance(nodes, list) or not all(isinstance(node, dict) for node in nodes):
+        raise _MalformedOrder(f"{where}.nodes is not a list of objects")
+    if not isinstance(info, dict):
+        raise _MalformedOrder(f"{where}.pageInfo is {_kind_of(info)}, not an object")
+    return nodes, info
+
+
+def _refund_list(value: Any, where: str) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(refund, dict) for refund in value):
+        raise _MalformedOrder(f"{where} is {_kind_of(value)}, not a list of refunds")
+    return value
+
+
+def _has_more_refund_lines(refunds: list[dict[str, Any]], where: str) -> bool:
+    return any(
+        _connection(refund.get("refundLineItems"), f"{where}.refundLineItems")[1].get("hasNextPage")
+        for refund in refunds
+    )
+
+
+def _fetched(data: Any, *path: str) -> Any:
+    """The value at `path` of a nested read's data, or `_MalformedOrder`."""
+    for name in path:
+        if not isinstance(data, dict):
+            raise _MalformedOrder(f"the separate read of {'.'.join(path)} returned no {name}")
+        data = data.get(name)
+    return data
+
+
+def _order_lines(client: ShopifyClient, node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """One paged order node as bulk-shaped lines; nested lists cut short are fetched in full.
+
+    Raises `_MalformedOrder` when a nested list is not the shape queried (the node, not the
+    read, is at fault); `node` itself is left as it came, for the quarantine.
+    """
+    order = dict(node)
     order_id = order["id"]
-    line_items = order.pop("lineItems", None) or {}
-    refunds = order.get("refunds") or []
-    if len(refunds) >= queries.PAGED_REFUNDS or any(
-        ((r.get("refundLineItems") or {}).get("pageInfo") or {}).get("hasNextPage") for r in refunds
-    ):
-        refunds = client.execute(queries.ORDER_REFUNDS, {"id": order_id})["order"]["refunds"]
-        if len(refunds) >= 5 or any(
-            r["refundLineItems"]["pageInfo"]["hasNextPage"] for r in refunds
-        ):
+    line_items, line_info = _connection(order.pop("lineItems", None), "lineItems")
+    refunds = _refund_list(order.get("refunds"), "refunds")
+    if len(refunds) >= queries.PAGED_REFUNDS or _has_more_refund_lines(refunds, "refunds"):
+        data = client.execute(queries.ORDER_REFUNDS, {"id": order_id})
+        refunds = _refund_list(_fetched(data, "order", "refunds"), "refunds (read separately)")
+        if len(refunds) >= 5 or _has_more_refund_lines(refunds, "refunds (read separately)"):
             raise ShopifyError("NESTED_TRUNCATED", f"{order_id}: too many refunds to page")
-    if len(order.get("transactions") or []) >= queries.PAGED_TRANSACTIONS:
-        full = client.execute(queries.ORDER_TRANSACTIONS, {"id": order_id})["order"]
-        order["transactions"] = full["transactions"]
+    transactions = order.get("transactions")
+    # A list of the wrong shape is landed as read: landing quarantines the order for it.
+    if isinstance(transactions, list) and len(transactions) >= queries.PAGED_TRANSACTIONS:
+        data = client.execute(queries.ORDER_TRANSACTIONS, {"id": order_id})
+        order["transactions"] = _fetched(data, "order", "transactions")
     children: list[dict[str, Any]] = []
     kept_refunds = []
     for refund in refunds:
         refund = dict(refund)
-        refund_lines = refund.pop("refundLineItems", None) or {}
-        children += [dict(n, __parentId=refund["id"]) for n in refund_lines.get("nodes") or []]
+        refund_lines, _ = _connection(refund.pop("refundLineItems", None), "refundLineItems")
+        children += [dict(n, __parentId=refund.get("id")) for n in refund_lines]
         kept_refunds.append(refund)
     order["refunds"] = kept_refunds
     yield order
-    for node in line_items.get("nodes") or []:
-        yield dict(node, __parentId=order_id)
-    info = line_items.get("pageInfo") or {}
-    if info.get("hasNextPage"):
+    for item in line_items:
+        yield dict(item, __parentId=order_id)
+    if line_info.get("hasNextPage"):
         for page in iter_pages(
             client,
             queries.ORDER_LINE_ITEMS_PAGE,
             ("order", "lineItems"),
             variables={"id": order_id},
-            after=info.get("endCursor"),
+            after=line_info.get("endCursor"),
         ):
-            for node in page:
-                yield dict(node, __parentId=order_id)
+            for item in page:
+                if not isinstance(item, dict):
+                    raise _MalformedOrder(f"a line item read separately is {_kind_of(item)}")
+                yield dict(item, __parentId=order_id)
     yield from children
 
 
@@ -197,10 +268,13 @@ def _estimated_orders(page: list[dict[str, Any]], start: datetime, end: datetime
     """Orders in the window, extrapolated from the span of the first page (by updatedAt)."""
     if not page:
         return 0.0
+    last_node = page[-1] if isinstance(page[-1], dict) else {}
     try:
-        last = datetime.fromisoformat(str(page[-1]["updatedAt"]).replace("Z", "+00:00"))
+        last = datetime.fromisoformat(str(last_node.get("updatedAt")).replace("Z", "+00:00"))
     except ValueError:
         return float(len(page))
+    if last.tzinfo is None:
+        last = last.replace(tzinfo=UTC)
     covered = (last - start).total_seconds()
     if covered <= 0:
         return float("inf")
@@ -218,8 +292,9 @@ def extract_orders(
     bulk_threshold_orders: int = DEFAULT_BULK_THRESHOLD_ORDERS,
     page_size: int = 250,
     bulk_attempts: int = 3,
-    bulk_stall_timeout: float = 600.0,
+    bulk_stall_timeout: float = DEFAULT_STALL_TIMEOUT,
     work_dir: Path | None = None,
+    free_text: FreeTextPolicy = DROP_FREE_TEXT,
 ) -> ExtractStats:
     """Land orders updated in [window_start, window_end) with their line items, refunds, refund
     lines and transactions (five tables + quarantine).
@@ -232,6 +307,7 @@ def extract_orders(
     search = queries.time_range_search("updated_at", _utc(window_start), _utc(window_end))
     meter = _Meter(client)
     notes: list[str] = []
+    unreadable: list[UnreadableLine] = []
     attempts = 0
     with tempfile.TemporaryDirectory(prefix="shopify-orders-", dir=work_dir) as tmp:
         tmp_dir = Path(tmp)
@@ -265,7 +341,8 @@ def extract_orders(
                     break
                 except BulkOperationError as error:
                     notes.append(f"bulk attempt {attempts}: {error.code}")
-                    if attempts >= bulk_attempts:
+                    # A stalled or refused job is not started again: the window is paged.
+                    if attempts >= bulk_attempts or not error.retryable:
                         mode = "paged"
                         first_page = None
                         pages = iter_pages(
@@ -278,7 +355,7 @@ def extract_orders(
                         break
         if mode == "paged":
             sources: list[Any] = [first_page] if first_page is not None else []
-            _write_latest_orders(client, [*sources, pages], path)
+            unreadable = _write_latest_orders(client, [*sources, pages], path)
         rows, quarantined, lines = _land_file(
             path,
             ORDER_LINE_COLUMNS,
@@ -288,6 +365,8 @@ def extract_orders(
             partition_dir_for=partition_dir_for,
             family="orders",
             work_dir=tmp_dir,
+            free_text=free_text,
+            unreadable=unreadable,
         )
     stats = meter.finish(rows, quarantined, window, mode, lines)
     stats.bulk_attempts = attempts
@@ -295,32 +374,56 @@ def extract_orders(
     return stats
 
 
-def _write_latest_orders(client: ShopifyClient, pages: list[Any], path: Path) -> None:
-    """Write paged orders to `path` as bulk-shaped lines, keeping the latest copy of each order.
+def _write_latest_orders(
+    client: ShopifyClient, pages: list[Any], path: Path
+) -> list[UnreadableLine]:
+    """Write paged orders to `path` as bulk-shaped lines, keeping the latest copies of each order;
+    return the orders that could not be written (for the quarantine).
 
     Pages come sorted by `updatedAt`, so an order edited while the window is read comes back on a
-    later page. Each order and its children are one contiguous block of the file; the block of a
-    copy another one supersedes (the newer `updatedAt`; the later one when equal) is cut out at
-    the end, so the older copy's children (a line item the edit removed) do not land either.
+    later page. Each order and its children are one contiguous block of the file; the blocks of
+    copies a newer one supersedes are cut out at the end, so an older copy's children (a line
+    item the edit removed) do not land either. Copies equally recent are all kept: landing merges
+    identical ones and quarantines ones that differ, as it does for a bulk file.
     """
-    latest: dict[str, tuple[datetime, tuple[int, int]]] = {}
+    latest: dict[str, tuple[datetime, list[tuple[int, int]]]] = {}
     superseded: list[tuple[int, int]] = []
+    unreadable: list[UnreadableLine] = []
     with path.open("wb") as out:
         for page in pages:
             for order in _flatten_pages(page):
+                order_id = order.get("id") if isinstance(order, dict) else None
+                if not isinstance(order, dict) or not isinstance(order_id, str):
+                    # Landing quarantines it (not a record, or no id), as it would a bulk line.
+                    out.write(_json_line(order).encode())
+                    continue
                 start = out.tell()
-                for line in _order_lines(client, order):
-                    out.write(_json_line(line).encode())
+                try:
+                    for line in _order_lines(client, order):
+                        out.write(_json_line(line).encode())
+                except _MalformedOrder as error:
+                    out.seek(start)
+                    out.truncate()
+                    unreadable.append(
+                        UnreadableLine(
+                            f"order node of the wrong shape: {error}", _json_line(order), order_id
+                        )
+                    )
+                    continue
                 updated, block = _instant(str(order.get("updatedAt") or "")), (start, out.tell())
-                previous = latest.get(order["id"])
+                previous = latest.get(order_id)
                 if previous is not None and previous[0] > updated:
                     superseded.append(block)
                     continue
+                if previous is not None and previous[0] == updated:
+                    previous[1].append(block)
+                    continue
                 if previous is not None:
-                    superseded.append(previous[1])
-                latest[order["id"]] = (updated, block)
+                    superseded += previous[1]
+                latest[order_id] = (updated, [block])
     if superseded:
         _cut_blocks(path, sorted(superseded))
+    return unreadable
 
 
 def _instant(text: str) -> datetime:
@@ -465,11 +568,20 @@ def extract_inventory_levels(
     as_of_text = _utc(as_of)
     with tempfile.TemporaryDirectory(prefix="shopify-inventory-", dir=work_dir) as tmp:
         file = Path(tmp) / "inventory_levels.jsonl"
+        unreadable: list[UnreadableLine] = []
         with file.open("w", encoding="utf-8") as out:
             for location in iter_nodes(
                 client, queries.LOCATIONS_PAGE, ("locations",), page_size=page_size
             ):
-                place = {"id": location["id"], "name": location["name"]}
+                if not isinstance(location, dict) or not isinstance(location.get("id"), str):
+                    unreadable.append(
+                        UnreadableLine(
+                            "location node without an id: its inventory levels were not read",
+                            _json_line(location),
+                        )
+                    )
+                    continue
+                place = {"id": location["id"], "name": location.get("name")}
                 for level in iter_nodes(
                     client,
                     queries.INVENTORY_LEVELS_PAGE,
@@ -477,7 +589,10 @@ def extract_inventory_levels(
                     variables={"id": location["id"]},
                     page_size=page_size,
                 ):
-                    _write_line(out, dict(level, location=place, as_of=as_of_text))
+                    # A level that is not an object is landed as read, and quarantined there.
+                    if isinstance(level, dict):
+                        level = dict(level, location=place, as_of=as_of_text)
+                    _write_line(out, level)
         rows, quarantined, lines = _land_file(
             file,
             INVENTORY_LINE_COLUMNS,
@@ -487,5 +602,6 @@ def extract_inventory_levels(
             partition_dir_for=partition_dir_for,
             family=INVENTORY_LEVELS.table,
             work_dir=Path(tmp),
+            unreadable=unreadable,
         )
     return meter.finish(rows, quarantined, (as_of, as_of), "paged", lines)

@@ -202,7 +202,9 @@ class Entity:
     fields: tuple[Field, ...]
     sort: tuple[str, ...]
     latest_first: str | None = None
-    """A column (of `source`) ordering duplicates: the first in descending order is kept."""
+    """SQL over `source` ranking copies of one gid: the greatest is current and wins over older
+    copies; current copies that differ are a conflict (all quarantined). None: every copy is
+    current, so copies that differ at all conflict."""
     payload_columns: tuple[str, ...] = ()
     record_type: str | None = None
     """The gid type of the JSONL lines `source` selects (`_kind`); None when it reads lists nested
@@ -237,10 +239,13 @@ def _kind(name: str) -> str:
 
 
 def _exploded(column: str) -> str:
-    """Elements of an order's nested list, each with its order's gid and a unique `_key`."""
+    """Elements of an order's nested list, each with its order's gid and `updatedAt` (so a copy
+    from an older version of the order loses to the newer one's) and a unique `_key`."""
     return (
-        f"SELECT order_gid, u.*, u.id AS gid, _row * {_KEY_STRIDE} + _index AS _key FROM ("
-        f"SELECT id AS order_gid, rowid AS _row, unnest({column}) AS u, "
+        f"SELECT order_gid, order_updated_at, u.*, u.id AS gid, "
+        f"_row * {_KEY_STRIDE} + _index AS _key FROM ("
+        f"SELECT id AS order_gid, updatedAt AS order_updated_at, rowid AS _row, "
+        f"unnest({column}) AS u, "
         f"generate_subscripts({column}, 1) AS _index FROM lines "
         f"WHERE id LIKE 'gid://shopify/Order/%' AND len({column}) > 0)"
     )
@@ -252,14 +257,20 @@ ORDER_PAYLOAD = (
     "totalPriceSet", "subtotalPriceSet", "totalTaxSet", "totalShippingPriceSet",
     "totalDiscountsSet", "currentTotalPriceSet", "totalRefundedSet",
 )  # fmt: skip
+# A payload holds every column an entity's fields read: copies with equal payloads are the same
+# record (landing merges them), so a column left out would let two different records merge.
 LINE_ITEM_PAYLOAD = (
-    "id", "__parentId", "sku", "title", "quantity", "currentQuantity", "originalUnitPriceSet",
-    "originalTotalSet", "totalDiscountSet", "taxLines",
+    "id", "__parentId", "sku", "title", "quantity", "currentQuantity", "isGiftCard",
+    "originalUnitPriceSet", "originalTotalSet", "totalDiscountSet", "taxLines",
 )  # fmt: skip
 REFUND_LINE_ITEM_PAYLOAD = (
     "id", "__parentId", "quantity", "restockType", "lineItem", "location", "subtotalSet",
     "totalTaxSet",
 )  # fmt: skip
+
+# The instant an order copy was last updated (an unreadable time ranks below every readable one).
+_ORDER_VERSION = "TRY_CAST(updatedAt AS TIMESTAMPTZ)"
+_PARENT_ORDER_VERSION = "TRY_CAST(order_updated_at AS TIMESTAMPTZ)"
 
 ORDERS = Entity(
     table="orders",
@@ -287,7 +298,7 @@ ORDERS = Entity(
         *money_bag("total_refunded", "totalRefundedSet", with_currency=False),
     ),
     sort=("order_id",),
-    latest_first="updatedAt",
+    latest_first=_ORDER_VERSION,
     payload_columns=ORDER_PAYLOAD,
     sort_follows_gid=True,
 )
@@ -327,6 +338,7 @@ ORDER_REFUNDS = Entity(
         *money_bag("total_refunded", "totalRefundedSet"),
     ),
     sort=("refund_id",),
+    latest_first=_PARENT_ORDER_VERSION,
     payload_columns=("order_gid", "id", "createdAt", "note", "totalRefundedSet"),
     sort_follows_gid=True,
 )
@@ -368,6 +380,7 @@ ORDER_TRANSACTIONS = Entity(
         timestamp("created_at", "createdAt", required=True),
     ),
     sort=("transaction_id",),
+    latest_first=_PARENT_ORDER_VERSION,
     payload_columns=(
         "order_gid",
         "id",
@@ -477,7 +490,16 @@ INVENTORY_LEVELS = Entity(
         timestamp("level_updated_at", "updatedAt"),
     ),
     sort=("location_id", "inventory_item_id", "quantity_name"),
-    payload_columns=("id", "location", "item", "updatedAt", "quantity_name", "quantity"),
+    payload_columns=(
+        "id",
+        "as_of",
+        "location",
+        "item",
+        "updatedAt",
+        "quantity_name",
+        "quantity",
+        "quantity_updated_at",
+    ),
 )
 
 ORDER_ENTITIES = (
@@ -509,6 +531,14 @@ SCHEMAS: dict[str, pa.Schema] = {
     **{name: entity.schema for name, entity in ENTITIES.items()},
     "quarantine": QUARANTINE_SCHEMA,
 }
+
+# Free-text fields a person types, which can carry PII (an email, a name, a phone in a refund
+# note), as (list column of the JSONL, field of its elements). Landing never lands them as typed:
+# it drops them (null), or lands a keyed hash when a setting asks (`landing.FreeTextPolicy`), in
+# every table and in quarantine payloads. Reviewed and not free text: order names (`#1001`),
+# location names (a store), line-item titles and SKUs (the catalogue), kinds, statuses and
+# reasons (enumerations); no query asks for a customer, an address, an email or a phone.
+FREE_TEXT_FIELDS: tuple[tuple[str, str], ...] = (("refunds", "note"),)
 
 # The JSONL columns DuckDB reads, per extraction (one union of every record kind in the file).
 _MONEY = "STRUCT(amount VARCHAR, currencyCode VARCHAR)"

@@ -1,18 +1,17 @@
 """The ERP's general ledger, chart, periods and on-hand, landed raw in the lake."""
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import dagster as dg
 
+from retail_sync.defs.failures import retried_only_when_transient
 from retail_sync.defs.metadata import markdown_table, rows_metadata
 from retail_sync.defs.partitions import date_shop_partitions, partitions_of, single_run
 from retail_sync.defs.resources import ERPResource, LakeResource, ShopsResource
 from retail_sync.erp.port import ERPPort
-from retail_sync.errors import RetailSyncError
 
 if TYPE_CHECKING:
     from retail_sync.erp.landing import LandingStats
@@ -23,20 +22,6 @@ KEY_PREFIX = ["raw", "erp"]
 ERP_RETRY = dg.RetryPolicy(
     max_retries=3, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.FULL
 )
-
-
-@contextmanager
-def retried_only_when_transient() -> Iterator[None]:
-    """Fail the step for good on one of our errors that a retry cannot fix (configuration,
-    credentials, a refusal, a response of the wrong shape): Dagster's RetryPolicy retries any
-    exception, which turned a missing NETSUITE_ACCOUNT_ID into ~75 s of retries. Errors that
-    say they are transient (`retryable`: the ERP unavailable, a body cut short) still retry."""
-    try:
-        yield
-    except RetailSyncError as error:
-        if getattr(error, "retryable", False):
-            raise
-        raise dg.Failure(description=str(error), allow_retries=False) from error
 
 
 def _snapshot_asset(name: str, description: str, land_function: str) -> dg.AssetsDefinition:

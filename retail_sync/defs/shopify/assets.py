@@ -8,16 +8,26 @@ the latest version of each record.
 """
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
+from retail_sync.defs.failures import retried_only_when_transient
 from retail_sync.defs.metadata import rows_metadata
-from retail_sync.defs.partitions import date_shop_partitions, partitions_of, single_run
+from retail_sync.defs.partitions import (
+    date_shop_partitions,
+    partition_key,
+    partitions_of,
+    single_run,
+)
 from retail_sync.defs.resources import LakeResource, ShopifyResource, ShopsResource
 from retail_sync.warehouse.lake import Lake
+
+if TYPE_CHECKING:
+    from retail_sync.shopify.landing import FreeTextPolicy
+    from retail_sync.shops import ShopSettings
 
 SHOPIFY_GROUP = "ingest_shopify"
 KEY_PREFIX = ["raw", "shopify"]
@@ -84,6 +94,44 @@ class _Totals:
         }
 
 
+def _land_orders_partition(
+    context: dg.AssetExecutionContext,
+    shopify: ShopifyResource,
+    the_lake: Lake,
+    shop: "ShopSettings",
+    business_date: date,
+    *,
+    use_bulk: bool | None,
+    free_text: "FreeTextPolicy",
+    totals: _Totals,
+    bulk_fallbacks: list[str],
+) -> None:
+    """Extract one shop-day of orders; a bulk read that fell back to paging is logged and kept."""
+    from retail_sync.shopify.extract import extract_orders
+
+    shop_id = shop.id
+    start, end = shop.day_window(business_date)
+    client = shopify.client(shop)
+    stats = extract_orders(
+        client,
+        shop_id=shop_id,
+        window_start=start,
+        window_end=end,
+        partition_dir_for=_directory_for(the_lake, shop_id, business_date.isoformat()),
+        use_bulk=use_bulk,
+        bulk_threshold_orders=shopify.bulk_threshold_orders,
+        bulk_stall_timeout=float(shopify.bulk_stall_seconds),
+        free_text=free_text,
+    )
+    partition = partition_key(business_date, shop_id)
+    totals.add(stats, partition)
+    if stats.bulk_attempts and stats.mode == "paged":
+        # The client keeps the stall's own words; the notes name each attempt's code.
+        reason = client.bulk_disabled_reason or "; ".join(stats.notes)
+        bulk_fallbacks.append(f"{partition}: {reason}")
+        context.log.warning(f"{partition}: bulk read fell back to paging: {reason}")
+
+
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
@@ -102,7 +150,7 @@ def orders(
     lake: LakeResource,
     shops: ShopsResource,
 ):
-    from retail_sync.shopify.extract import extract_orders
+    from retail_sync.shopify.landing import FreeTextPolicy
 
     the_lake, settings = lake.lake(), shops.shops()
     totals = _Totals()
@@ -111,27 +159,15 @@ def orders(
     # the extraction choose from the size of the window.
     use_bulk = True if len({business_date for business_date, _ in partitions}) > 1 else None
     bulk_fallbacks: list[str] = []
-    for business_date, shop_id in partitions:
-        shop = settings[shop_id]
-        start, end = shop.day_window(business_date)
-        client = shopify.client(shop)
-        stats = extract_orders(
-            client,
-            shop_id=shop_id,
-            window_start=start,
-            window_end=end,
-            partition_dir_for=_directory_for(the_lake, shop_id, business_date.isoformat()),
-            use_bulk=use_bulk,
-            bulk_threshold_orders=shopify.bulk_threshold_orders,
-            bulk_stall_timeout=float(shopify.bulk_stall_seconds),
-        )
-        partition = f"{business_date}|{shop_id}"
-        totals.add(stats, partition)
-        if stats.bulk_attempts and stats.mode == "paged":
-            # The client keeps the stall's own words; the notes name each attempt's code.
-            reason = client.bulk_disabled_reason or "; ".join(stats.notes)
-            bulk_fallbacks.append(f"{partition}: {reason}")
-            context.log.warning(f"{partition}: bulk read fell back to paging: {reason}")
+    with retried_only_when_transient():
+        # Refund notes can carry PII: dropped, or keyed-hashed when the setting asks for them.
+        free_text = FreeTextPolicy.from_setting(shopify.land_free_text)
+        for business_date, shop_id in partitions:
+            _land_orders_partition(
+                context, shopify, the_lake, settings[shop_id], business_date,
+                use_bulk=use_bulk, free_text=free_text, totals=totals,
+                bulk_fallbacks=bulk_fallbacks,
+            )  # fmt: skip
     for table in ORDER_TABLES:
         metadata = totals.metadata(table) | {"bulk_fallback": len(bulk_fallbacks)}
         if bulk_fallbacks:
@@ -163,29 +199,33 @@ def _single_table_asset(name: str, description: str, extract_name: str) -> dg.As
         totals = _Totals()
         stale: list[str] = []
         now = datetime.now(UTC)
-        for business_date, shop_id in partitions_of(context):
-            shop = settings[shop_id]
-            directories = _directory_for(the_lake, shop_id, business_date.isoformat())
-            if name == "inventory_levels":
-                _, end = shop.day_window(business_date)
-                if not timedelta(0) <= now - end <= shopify.inventory_snapshot_max_age():
-                    # Shopify answers today's quantities only: a day not over yet, or long over
-                    # (a backfill, a lookback re-run), keeps its earlier snapshot or gets none.
-                    stale.append(f"{business_date}|{shop_id}")
-                    continue
-                stats = extract_function(
-                    shopify.client(shop), shop_id=shop_id, as_of=end, partition_dir_for=directories
-                )
-            else:
-                start, end = shop.day_window(business_date)
-                stats = extract_function(
-                    shopify.client(shop),
-                    shop_id=shop_id,
-                    window_start=start,
-                    window_end=end,
-                    partition_dir_for=directories,
-                )
-            totals.add(stats, f"{business_date}|{shop_id}")
+        with retried_only_when_transient():
+            for business_date, shop_id in partitions_of(context):
+                shop = settings[shop_id]
+                directories = _directory_for(the_lake, shop_id, business_date.isoformat())
+                if name == "inventory_levels":
+                    _, end = shop.day_window(business_date)
+                    if not timedelta(0) <= now - end <= shopify.inventory_snapshot_max_age():
+                        # Shopify answers today's quantities only: a day not over yet, or long over
+                        # (a backfill, a lookback re-run), keeps its earlier snapshot or gets none.
+                        stale.append(partition_key(business_date, shop_id))
+                        continue
+                    stats = extract_function(
+                        shopify.client(shop),
+                        shop_id=shop_id,
+                        as_of=end,
+                        partition_dir_for=directories,
+                    )
+                else:
+                    start, end = shop.day_window(business_date)
+                    stats = extract_function(
+                        shopify.client(shop),
+                        shop_id=shop_id,
+                        window_start=start,
+                        window_end=end,
+                        partition_dir_for=directories,
+                    )
+                totals.add(stats, partition_key(business_date, shop_id))
         metadata = totals.metadata(name)
         if name == "inventory_levels":
             metadata["snapshots_skipped"] = len(stale)
