@@ -10,8 +10,8 @@ from retail_sync.defs.erp import assets as erp_assets
 from retail_sync.defs.quality.checks import quality_checks
 from retail_sync.defs.quality.freshness import with_freshness_policies
 from retail_sync.defs.reconcile import assets as reconcile_assets
-from retail_sync.defs.recovery import stale_run_slots_sensor
 from retail_sync.defs.reconcile.report import reconcile_report_assets, reconcile_report_resources
+from retail_sync.defs.recovery import stale_run_slots_sensor
 from retail_sync.defs.resources import (
     ERPResource,
     LakeResource,

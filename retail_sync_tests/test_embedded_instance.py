@@ -44,7 +44,7 @@ def test_commands_starting_together_on_a_fresh_home_all_start(tmp_path: Path) ->
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-        )  # fmt: skip
+        )
         for _ in range(CHILDREN)
     ]
     for child in children:

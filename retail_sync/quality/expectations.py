@@ -71,7 +71,14 @@ class Input:
 
 @dataclass(frozen=True)
 class Expectation:
-    """One rule over a table partition (view `t`); `blocking` ones stop money from moving."""
+    """One rule over a table partition (view `t`); `blocking` ones stop money from moving.
+
+    A blocking failure stops everything downstream of the partition, unless the rule `holds` a
+    kind of record: then its failure holds only the records it names (the reconciliation marks
+    them held and their shop-day not reconciled, no journal is proposed for them) and the run
+    goes on. Such a check stays blocking in Dagster's sense, so every downstream step still waits
+    for it and reads what it held; it reports its failure as WARN, which stops nothing.
+    """
 
     name: str
     kind: Kind
@@ -88,6 +95,13 @@ class Expectation:
     inputs: tuple[Input, ...] = ()
     extra: tuple[tuple[str, str], ...] = ()
     """Further parameters shown to a person (tolerances), as (name, value)."""
+    holds: str | None = None
+    """The record a failure holds (e.g. `payout`) instead of stopping the run; None: it blocks."""
+
+    @property
+    def stops_the_run(self) -> bool:
+        """Whether a failure stops everything downstream (ERROR), not just the records it names."""
+        return self.blocking and self.holds is None
 
     def parameters(self) -> dict[str, object]:
         """The parameters a person needs to judge a failure (shown in check metadata)."""
@@ -105,6 +119,8 @@ class Expectation:
             parameters["max_value"] = self.max_value or f"check time + {FUTURE_SLACK_DAYS} day"
         if self.kind in ("not_null", "decimal", "in_set", "between"):
             parameters["nulls_allowed"] = self.allow_null
+        if self.holds:
+            parameters["on_failure"] = f"holds each {self.holds} it names; blocks nothing else"
         parameters.update(dict(self.extra))
         return parameters
 
@@ -209,17 +225,26 @@ def relational(
     *,
     blocking: bool = True,
     extra: tuple[tuple[str, str], ...] = (),
+    holds: str | None = None,
 ) -> Expectation:
     return Expectation(
-        name, "relational", description, blocking=blocking, sql=sql, inputs=inputs, extra=extra
+        name,
+        "relational",
+        description,
+        blocking=blocking,
+        sql=sql,
+        inputs=inputs,
+        extra=extra,
+        holds=holds,
     )
 
 
 def quarantine_empty(table: str) -> Expectation:
     """Records of `table` that Shopify served malformed and landing set aside (advisory).
 
-    Advisory: the malformed record is excluded and counted; its money effect is caught by the
-    blocking checks downstream (a missing balance transaction breaks its payout's consistency).
+    Advisory: the malformed record is excluded and counted; the reconciliation holds its
+    shop-day (not reconciled, `recon/holds`), and its money effect is caught downstream (a
+    missing balance transaction breaks its payout's consistency, which holds that payout).
     """
     return relational(
         "no_quarantined_records",
@@ -338,10 +363,14 @@ PAYOUT_BALANCES_SQL = f"""
            coalesce(balances.balance_transactions, 0) as balance_transactions
     from t left join balances using (payout_id)
 """
+# Per record, not per partition: one payout whose balance transactions do not add up (one was
+# quarantined, say) says nothing about the shop's other payouts, orders or days. Its failure
+# holds that payout (no journal, not reconciled, listed in the report) and stops nothing else.
 PAYOUT_CONSISTENCY = relational(
     PAYOUT_CONSISTENCY_NAME,
     "Shopify's own consistency: per payout, Σ balance-transaction net = payout net. A failure "
-    "blocks every journal for that payout (see quality/shopify/payout_consistency).",
+    "holds that payout: no journal for it, its shop-day not reconciled "
+    "(see quality/shopify/payout_consistency and recon/holds).",
     f"""
     select cast(payout_id as varchar) as id,
            'payout net ' || payout_net || ', Σ balance net ' || balance_net || ' over '
@@ -350,6 +379,7 @@ PAYOUT_CONSISTENCY = relational(
     """,
     (Input("balance", "staging", "shopify", "balance_transactions", "shop"),),
     extra=(("excluded_types", ", ".join(PAYOUT_MOVEMENT_TYPES)), ("tolerance", "0.00")),
+    holds="payout",
 )
 
 # --- suites ---------------------------------------------------------------------------------

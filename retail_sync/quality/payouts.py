@@ -3,7 +3,8 @@
 `<lake>/quality/shopify/payout_consistency/shop=<shop>/date=<date>/part-0.parquet` holds one row
 per staged payout of that partition: its net, Σ balance-transaction net, the variance and
 `consistent`. A journal for a payout may only be proposed when its row says `consistent`;
-a payout with no row has not been checked and must be treated as blocked.
+a payout with no row has not been checked and must be treated as blocked. The reconciliation
+reads the same rows (`define_payout_consistency_view`) to hold those payouts (`recon/holds`).
 """
 
 from __future__ import annotations
@@ -101,3 +102,28 @@ def inconsistent_payouts(lake: Lake, shop: str) -> set[int]:
             f"select payout_id from read_parquet({files}) where not consistent"
         ).fetchall()
     return {int(row[0]) for row in rows}
+
+
+def define_payout_consistency_view(connection: duckdb.DuckDBPyConnection, lake: Lake) -> None:
+    """`quality.payout_consistency`: the latest checked row of every payout in the lake.
+
+    Empty (with the table's columns) when nothing has been checked yet, so a model reading it
+    treats every payout as not checked rather than failing. Needs schema `quality`.
+    """
+    files = _glob(lake.entity_dir(ZONE, SOURCE, ENTITY))
+    if files is None:
+        connection.register("empty_payout_consistency", PAYOUT_CONSISTENCY_SCHEMA.empty_table())
+        try:
+            connection.execute(
+                "create or replace table quality.payout_consistency as "
+                "select * from empty_payout_consistency"
+            )
+        finally:
+            connection.unregister("empty_payout_consistency")
+        return
+    columns = ", ".join(PAYOUT_CONSISTENCY_SCHEMA.names)
+    connection.execute(
+        f"create or replace view quality.payout_consistency as select {columns} "
+        f"from read_parquet({files}, hive_partitioning = false, union_by_name = true) "
+        "qualify row_number() over (partition by shop_id, payout_id order by checked_at desc) = 1"
+    )

@@ -3,7 +3,8 @@
 The models are views in the analyst catalog; here they run as tables, each computed once in
 dependency order (a view referenced by several models would be recomputed by each). Staging comes
 from the lake's materialized staging partitions (what the quality checks passed) or, for a lake
-with raw data only, from the staging models over raw.
+with raw data only, from the staging models over raw. The payout consistency the quality checks
+wrote is `quality.payout_consistency`, so the reconciliation holds what the checks held.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from retail_sync.errors import RetailSyncError
+from retail_sync.quality.payouts import define_payout_consistency_view
 from retail_sync.shops import ShopSettings
 from retail_sync.warehouse.catalog import (
     SQL_DIR,
@@ -27,6 +29,7 @@ from retail_sync.warehouse.lake import Lake
 # What the reconciliation publishes per (business date, shop): lake entity → model.
 OUTPUTS = (
     "exceptions",
+    "holds",
     "match_summary",
     "clearing_rollforward",
     "posting_latency",
@@ -114,9 +117,10 @@ def reconciliation_connection(
     """An in-memory connection holding `recon.*` tables for every landed date of `shops`."""
     connection = duckdb.connect()
     try:
-        for schema in ("raw", "staging", "recon"):
+        for schema in ("raw", "staging", "quality", "recon"):
             connection.execute(f"create schema {schema}")
         _empty_where_missing(connection, define_raw_views(connection, lake))
+        define_payout_consistency_view(connection, lake)
         define_config_views(connection, shops)
         define_matching_view(connection, shops)
         staging = _models(sql_dir, "staging")

@@ -1,11 +1,15 @@
 """The settlement report of one shop and business date, for a finance reader (docs/finance.md).
 
-Built from the five `recon` partitions of that date (read with DuckDB from the lake) and the
+Built from the six `recon` partitions of that date (read with DuckDB from the lake) and the
 exception lifecycle store: matched % per domain, exceptions by kind, the clearing roll-forward,
 payouts reconciled, posting latency, inventory freshness, the largest unresolved exceptions, and
 a chart of exceptions and variance over the recent business dates. Reading is kept apart from
 building, so everything between the reads and the files is a pure function of its inputs; the
 same inputs give a byte-identical HTML file.
+
+A shop-day is reconciled when its partitions were written and nothing in it is held; a held
+record (an inconsistent payout, a quarantined record: `recon/holds`) makes its shop-day "held",
+listed with the reason, while the rest of the day is reported as usual.
 
 Money stays Decimal here; variance totals add money exceptions only (an inventory variance is a
 quantity of units, not money).
@@ -45,6 +49,7 @@ RECON_COLUMNS: dict[str, tuple[str, ...]] = {
         "exception_id", "shop_id", "business_date", "domain", "kind", "shopify_ref", "erp_ref",
         "account", "shopify_amount", "erp_amount", "variance", "currency", "detail",
     ),
+    "holds": ("shop_id", "business_date", "domain", "shopify_ref", "reason", "detail"),
     "match_summary": (
         "shop_id", "business_date", "domain", "records", "matched", "shopify_amount",
         "erp_amount",
@@ -61,6 +66,7 @@ RECON_COLUMNS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 ORDER_BY: dict[str, str] = {
     "exceptions": "exception_id",
+    "holds": "domain, shopify_ref, reason",
     "match_summary": "domain",
     "clearing_rollforward": "account",
     "posting_latency": "order_id",
@@ -103,16 +109,32 @@ LARGEST_OPEN_COLUMNS: tuple[tuple[str, str, str], ...] = (
 
 @dataclass(frozen=True)
 class ReconPartition:
-    """The recon rows of one shop and date; `reconciled` is False when none were written."""
+    """The recon rows of one shop and date; `computed` is False when none were written."""
 
     shop_id: str
     business_date: date
-    reconciled: bool
+    computed: bool
     exceptions: list[dict[str, Any]] = field(default_factory=list)
+    holds: list[dict[str, Any]] = field(default_factory=list)
     match_summary: list[dict[str, Any]] = field(default_factory=list)
     clearing_rollforward: list[dict[str, Any]] = field(default_factory=list)
     posting_latency: list[dict[str, Any]] = field(default_factory=list)
     inventory_status: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def reconciled(self) -> bool:
+        """Written, and no record of the shop-day held."""
+        return self.computed and not self.holds
+
+
+@dataclass(frozen=True)
+class HeldRecord:
+    """A record the reconciliation cannot vouch for (sql/recon/holds.sql)."""
+
+    domain: str
+    shopify_ref: str
+    reason: str
+    detail: str
 
 
 @dataclass(frozen=True)
@@ -196,7 +218,8 @@ class SettlementReport:
     shop_id: str
     business_date: date
     seen_on: date
-    reconciled: bool
+    computed: bool
+    holds: list[HeldRecord]
     domains: list[DomainMatch]
     kinds: list[KindTotal]
     abs_variance_by_currency: dict[str, Decimal]
@@ -210,6 +233,22 @@ class SettlementReport:
     largest_open: list[OpenException]
     trend: list[DailyExceptions]
     backlog: list[DailySnapshot]
+
+    @property
+    def reconciled(self) -> bool:
+        """Computed and nothing held: the day's figures can be relied on as a whole."""
+        return self.computed and not self.holds
+
+    @property
+    def status(self) -> str:
+        """`reconciled`, `held` (computed, some records held) or `not reconciled`."""
+        if not self.computed:
+            return "not reconciled"
+        return "held" if self.holds else "reconciled"
+
+    @property
+    def held_payouts(self) -> int:
+        return sum(hold.domain == "payouts" for hold in self.holds)
 
     @property
     def records(self) -> int:
@@ -277,7 +316,7 @@ def read_recon_partition(lake: Lake, shop_id: str, business_date: date) -> Recon
     return ReconPartition(
         shop_id=shop_id,
         business_date=business_date,
-        reconciled=recon_file(lake, "exceptions", shop_id, business_date).exists(),
+        computed=recon_file(lake, "exceptions", shop_id, business_date).exists(),
         **tables,
     )
 
@@ -468,7 +507,16 @@ def build_settlement_report(
         shop_id=partition.shop_id,
         business_date=partition.business_date,
         seen_on=seen_on,
-        reconciled=partition.reconciled,
+        computed=partition.computed,
+        holds=[
+            HeldRecord(
+                domain=row["domain"],
+                shopify_ref=row["shopify_ref"],
+                reason=row["reason"],
+                detail=row["detail"],
+            )
+            for row in partition.holds
+        ],
         domains=domains,
         kinds=kinds,
         abs_variance_by_currency={
@@ -508,6 +556,8 @@ def report_figures(report: SettlementReport) -> dict[str, float | int | None]:
         "orders_not_posted": report.latency.not_posted,
         "inventory_freshness_hours": None if inventory is None else inventory.freshness_hours,
         "payouts_reconciled_pct": report.payouts_reconciled_pct,
+        "held_records": len(report.holds),
+        "held_payouts": report.held_payouts,
     }
 
 
@@ -566,6 +616,17 @@ def _days(value: int | None) -> str:
 def summary_sections(report: SettlementReport) -> list[tuple[str, list[str], list[list[str]]]]:
     """(title, header, rows) of each table the markdown and the HTML both show."""
     sections: list[tuple[str, list[str], list[list[str]]]] = []
+    if report.holds:
+        sections.append(
+            (
+                "Held records (not reconciled, no journal proposed)",
+                ["domain", "record", "reason", "detail"],
+                [
+                    [hold.domain, hold.shopify_ref, hold.reason, hold.detail]
+                    for hold in report.holds
+                ],
+            )
+        )
     sections.append(
         (
             "Matched by domain",
@@ -627,18 +688,27 @@ def _markdown_table(header: list[str], rows: list[list[str]]) -> str:
 
 def headline(report: SettlementReport) -> list[str]:
     """The few sentences a finance reader needs before any table."""
-    if not report.reconciled:
+    if not report.computed:
         return [
             f"{report.business_date} has not been reconciled yet for {report.shop_id}: "
             "no exceptions partition was written."
         ]
     life = report.lifecycle
     latency = report.latency
-    lines = [
+    lines = []
+    if report.holds:
+        reasons = ", ".join(sorted({hold.reason for hold in report.holds}))
+        lines.append(
+            f"**Not reconciled: {len(report.holds)} record(s) held** ({reasons}); they get no "
+            "journal until resolved (see Held records). Everything else below is reconciled."
+        )
+    held_payouts = f" ({report.held_payouts} held)" if report.held_payouts else ""
+    lines += [
         f"**{_percent(report.matched_pct)}** of {report.records} Shopify records matched the "
         f"ledger; **{report.exception_count}** exceptions ({_variance_text(report)} "
         "in absolute variance).",
-        f"Payouts reconciled: **{report.payouts_reconciled} of {report.payouts_total}**.",
+        f"Payouts reconciled: **{report.payouts_reconciled} of {report.payouts_total}**"
+        f"{held_payouts}.",
         f"Lifecycle on {report.seen_on}: {life.new} new, {life.persisting} still open from "
         f"earlier runs, {life.reopened} reopened, {life.resolved} resolved; "
         f"{life.unresolved} unresolved.",
@@ -663,7 +733,7 @@ def report_markdown(report: SettlementReport) -> str:
     """The summary a finance reader reads in the Dagster UI, without SQL."""
     parts = [f"## Settlement report — {report.shop_id}, {report.business_date}", ""]
     parts += [f"- {line}" for line in headline(report)]
-    if report.reconciled:
+    if report.computed:
         for title, header, rows in summary_sections(report):
             parts += ["", f"### {title}", "", _markdown_table(header, rows)]
         parts += [
@@ -798,7 +868,7 @@ def render_html(report: SettlementReport) -> str:
         + "</ul>",
         f'<div class="chart">{exception_chart_svg(report)}</div>',
     ]
-    if report.reconciled:
+    if report.computed:
         for section_title, header, rows in summary_sections(report):
             parts += [f"<h2>{html.escape(section_title)}</h2>", _html_table(header, rows)]
         parts += [

@@ -172,9 +172,7 @@ def test_the_cli_recovers_and_frees(
     assert "no run 'no-such-run'" in capsys.readouterr().err
 
 
-def test_the_daemon_sensor_frees_a_killed_run(
-    tmp_path: Path, instance: dg.DagsterInstance
-) -> None:
+def test_the_daemon_sensor_frees_a_killed_run(tmp_path: Path, instance: dg.DagsterInstance) -> None:
     from retail_sync.defs.recovery import stale_run_slots_sensor
 
     child = _start_holder(tmp_path)

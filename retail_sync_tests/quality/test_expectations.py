@@ -151,3 +151,22 @@ def test_blocking_and_advisory_split() -> None:
     assert (("raw", "erp", "gl_lines"), "debits_equal_credits") in blocking
     assert (("raw", "shopify", "orders"), "no_quarantined_records") not in blocking
     assert (("raw", "shopify", "order_line_items"), "sku_present") not in blocking
+
+
+def test_only_payout_consistency_holds_records_instead_of_stopping_the_run() -> None:
+    # Decided per check (docs/quality.md, "Hold or block"): a payout that does not add up holds
+    # that payout; every other blocking check guards a whole partition and stops the run.
+    holding = {
+        (suite.asset_path, e.name, e.holds)
+        for suite in SUITES.values()
+        for e in suite.expectations
+        if e.holds
+    }
+    assert holding == {(("staging", "shopify", "payouts"), PAYOUT_CONSISTENCY_NAME, "payout")}
+    consistency = next(e for e in SUITES[("staging", "shopify", "payouts")].expectations if e.holds)
+    assert consistency.blocking and not consistency.stops_the_run
+    debits = next(
+        e for e in SUITES[("raw", "erp", "gl_lines")].expectations
+        if e.name == "debits_equal_credits"
+    )  # fmt: skip
+    assert debits.stops_the_run

@@ -190,6 +190,8 @@ def test_figures_and_largest_exceptions(paths: Paths, store: LifecycleStore) -> 
         "orders_not_posted": 1,
         "inventory_freshness_hours": 1.5,
         "payouts_reconciled_pct": 75.0,
+        "held_records": 0,
+        "held_payouts": 0,
     }
     assert report.total_abs_variance == Decimal("247.52")
     rows = largest_open_rows(report)

@@ -1,8 +1,10 @@
 """One multi-asset check per raw and staging asset: each expectation of its suite is a check.
 
 A check is blocking (ERROR) when its expectation guards data that feeds reconciliation or
-journals, advisory (WARN) otherwise. All checks of an asset run in one step (one DuckDB pass,
-one GX validation) rather than one step per expectation.
+journals, advisory (WARN) otherwise. A blocking expectation that `holds` records (payout
+consistency) stays blocking in Dagster's sense, so downstream steps wait for it, but reports its
+failure as WARN: it holds the records it names and stops nothing else. All checks of an asset
+run in one step (one DuckDB pass, one GX validation) rather than one step per expectation.
 
 The checks are not partitioned: the assets use a single-run backfill policy over a date × shop
 range, and a check evaluates every partition its run covers (read from the run's partition tags).
@@ -72,7 +74,15 @@ def latest_partitions(lake: Lake, suite: Suite) -> list[PartitionRef]:
 
 
 def _severity(expectation: Expectation) -> dg.AssetCheckSeverity:
-    return dg.AssetCheckSeverity.ERROR if expectation.blocking else dg.AssetCheckSeverity.WARN
+    return dg.AssetCheckSeverity.ERROR if expectation.stops_the_run else dg.AssetCheckSeverity.WARN
+
+
+def _role(expectation: Expectation) -> str:
+    if not expectation.blocking:
+        return "advisory"
+    if expectation.holds:
+        return f"holds each {expectation.holds} it names; blocks nothing else"
+    return "blocking"
 
 
 def check_metadata(result: ExpectationResult, partitions: Sequence[PartitionRef]) -> dict[str, Any]:
@@ -116,10 +126,10 @@ def _payout_metadata(
         }
         for row in table.to_pylist()
     ]
+    held = [row["payout_id"] for row in rows if not row["consistent"]]
     return {
-        "inconsistent_payout_ids": dg.MetadataValue.json(
-            [row["payout_id"] for row in rows if not row["consistent"]]
-        ),
+        "inconsistent_payout_ids": dg.MetadataValue.json(held),
+        "held_payouts": len(held),
         "payout_variances": dg.MetadataValue.md(
             markdown_table([row for row in rows if not row["consistent"]])
         ),
@@ -159,11 +169,14 @@ def build_suite_check(suite: Suite) -> dg.AssetChecksDefinition:
         dg.AssetCheckSpec(
             name=expectation.name,
             asset=key,
-            description=f"{expectation.description} "
-            f"({'blocking' if expectation.blocking else 'advisory'})",
+            description=f"{expectation.description} ({_role(expectation)})",
             blocking=expectation.blocking,
             additional_deps=_additional_deps(expectation, key),
-            metadata={"kind": expectation.kind, "severity": _severity(expectation).value},
+            metadata={
+                "kind": expectation.kind,
+                "severity": _severity(expectation).value,
+                **({"holds": expectation.holds} if expectation.holds else {}),
+            },
         )
         for expectation in suite.expectations
     ]
@@ -206,7 +219,13 @@ def build_suite_check(suite: Suite) -> dg.AssetChecksDefinition:
                     None
                     if result.success
                     else f"{result.unexpected_count} of {result.element_count} rows "
-                    f"({result.unexpected_percent}%) fail: {result.expectation.description}"
+                    f"({result.unexpected_percent}%) fail"
+                    + (
+                        f", each {result.expectation.holds} held (the run goes on)"
+                        if result.expectation.holds
+                        else ""
+                    )
+                    + f": {result.expectation.description}"
                 ),
             )
 

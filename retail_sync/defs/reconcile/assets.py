@@ -5,6 +5,11 @@ may be booked on another day than it happened, a payout is matched by id, not by
 each output's rows of every (date, shop) partition of the run to
 `<lake>/recon/shopify/<entity>/shop=<shop>/date=<date>/part-0.parquet`, sorted, so a re-run is
 byte-identical.
+
+A malformed or inconsistent record holds only itself: the quality checks that hold records
+(payout consistency) report WARN, so this asset still runs for every shop, and `recon/holds` lists
+each held record with the reason; its metadata shows them, and the settlement report marks those
+shop-days not reconciled.
 """
 
 # No `from __future__ import annotations`: Dagster reads resource annotations at runtime.
@@ -13,7 +18,7 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from retail_sync.defs.metadata import rows_metadata
+from retail_sync.defs.metadata import markdown_table, rows_metadata
 from retail_sync.defs.partitions import date_shop_partitions, partitions_of, single_run
 from retail_sync.defs.quality.automation import checked_eager
 from retail_sync.defs.resources import LakeResource, ShopsResource
@@ -22,6 +27,7 @@ from retail_sync.defs.staging.assets import MODEL_INPUTS, staging_location
 RECONCILE_GROUP = "reconcile"
 RECON_OUTPUTS = (
     "exceptions",
+    "holds",
     "match_summary",
     "clearing_rollforward",
     "posting_latency",
@@ -31,6 +37,9 @@ STAGING_KEYS = [dg.AssetKey(["staging", *staging_location(model)]) for model in 
 DESCRIPTIONS = {
     "exceptions": "Every difference between Shopify and the ledger, classified, with a "
     "deterministic id (sql/recon/exceptions.sql).",
+    "holds": "Records the reconciliation cannot vouch for (an inconsistent payout, a "
+    "quarantined record), with the reason: their shop-day is not reconciled and no journal is "
+    "proposed for them (sql/recon/holds.sql).",
     "match_summary": "Records reconciled and matched per domain (sql/recon/match_summary.sql).",
     "clearing_rollforward": "Shopify Payments clearing (1205) rolled forward per day "
     "(sql/recon/clearing_rollforward.sql).",
@@ -67,6 +76,8 @@ def reconciliation(
     run_shops = {shop_id for _, shop_id in partitions}
     settings = [shop for shop in shops.shops().values() if shop.id in run_shops]
     rows: dict[str, dict[str, int]] = {name: {} for name in RECON_OUTPUTS}
+    holds: list[dict[str, str]] = []
+    run_partitions = set(partitions)
     with reconciliation_connection(the_lake, settings) as connection:
         for name in RECON_OUTPUTS:
             for business_date, shop_id in partitions:
@@ -81,5 +92,38 @@ def reconciliation(
                 rows[name][f"{business_date}|{shop_id}"] = write_partition(
                     directory, reader.schema, reader
                 )
+        for shop_id, business_date, shopify_ref, reason, detail in connection.execute(
+            "select shop_id, business_date, shopify_ref, reason, detail from recon.holds "
+            "order by all"
+        ).fetchall():
+            if (business_date, shop_id) in run_partitions:
+                holds.append(
+                    {
+                        "partition": f"{business_date}|{shop_id}",
+                        "record": shopify_ref,
+                        "reason": reason,
+                        "detail": detail.replace("|", "\\|"),
+                    }
+                )
+    if holds:
+        context.log.warning(
+            f"{len(holds)} record(s) held in {len({hold['partition'] for hold in holds})} "
+            "shop-day(s); the rest is reconciled (see recon/holds)"
+        )
     for name in RECON_OUTPUTS:
-        yield dg.MaterializeResult(asset_key=["recon", name], metadata=rows_metadata(rows[name]))
+        metadata = rows_metadata(rows[name])
+        if name == "holds":
+            metadata |= _holds_metadata(holds)
+        yield dg.MaterializeResult(asset_key=["recon", name], metadata=metadata)
+
+
+HOLDS_SHOWN = 50
+
+
+def _holds_metadata(holds: list[dict[str, str]]) -> dict[str, object]:
+    """What is held and why, for the run's partitions (the first `HOLDS_SHOWN` in full)."""
+    return {
+        "held_records": len(holds),
+        "held_shop_days": dg.MetadataValue.json(sorted({hold["partition"] for hold in holds})),
+        "holds": dg.MetadataValue.md(markdown_table(holds[:HOLDS_SHOWN])),
+    }

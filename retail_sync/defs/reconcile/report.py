@@ -5,6 +5,10 @@ store in one transaction (seen on the shop's own today, or `seen_on` from the ru
 (date, shop) gets a markdown summary, the largest unresolved exceptions, the figures to plot and a
 standalone HTML page under `<home>/reports/<shop>/<date>.html`.
 
+A shop-day with held records (recon/holds: an inconsistent payout, a quarantined record) is still
+recorded and reported: its `status` is `held`, `reconciled` is false, and `holds` says which
+records and why. Only a date with no reconciliation at all is left out of the lifecycle.
+
 Per-partition metadata in a single-run backfill: Dagster 1.13's `MaterializeResult` takes no
 partition, and a run's result is copied onto every partition it covers (dagster issue #18123). So
 the asset is declared `skippable` and yields one `AssetMaterialization(partition=…)` per
@@ -24,25 +28,21 @@ from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
+from retail_sync.defs.metadata import markdown_table
 from retail_sync.defs.partitions import date_shop_partitions, partitions_of, single_run
+from retail_sync.defs.reconcile.assets import RECON_OUTPUTS
 from retail_sync.defs.resources import LakeResource, ShopsResource
 from retail_sync.settings import Paths
 
 if TYPE_CHECKING:
     from retail_sync.reconcile.lifecycle import LifecycleStore
+    from retail_sync.reconcile.report import SettlementReport
 
 # The lifecycle and report modules (SQLAlchemy, ~80 ms) are imported when the asset runs, not
 # when the code location loads.
 
 RECONCILE_GROUP = "reconcile"
-RECON_ENTITIES = (
-    "exceptions",
-    "match_summary",
-    "clearing_rollforward",
-    "posting_latency",
-    "inventory_status",
-)
-RECON_KEYS = [dg.AssetKey(["recon", entity]) for entity in RECON_ENTITIES]
+RECON_KEYS = [dg.AssetKey(["recon", entity]) for entity in RECON_OUTPUTS]
 SETTLEMENT_REPORT_KEY = dg.AssetKey(["recon", "settlement_report"])
 
 
@@ -147,18 +147,21 @@ def settlement_report(
             else:
                 seen_on = datetime.now(shops.shop(shop_id).zone).date()
             partitions = [read_recon_partition(the_lake, shop_id, day) for day in dates]
-            reconciled = [partition for partition in partitions if partition.reconciled]
+            computed = [partition for partition in partitions if partition.computed]
             # A date without an exceptions partition was not reconciled: recording it would
-            # resolve its open exceptions for nothing.
+            # resolve its open exceptions for nothing. A held date is recorded: only its held
+            # records are in doubt, and its other exceptions need their lifecycle.
             summary = record_run(
                 store,
                 shop_id,
-                [partition.business_date for partition in reconciled],
-                [row for partition in reconciled for row in partition.exceptions],
+                [partition.business_date for partition in computed],
+                [row for partition in computed for row in partition.exceptions],
                 seen_on,
             )
+            held = [partition for partition in computed if partition.holds]
             context.log.info(
-                f"{shop_id}: {len(reconciled)} of {len(dates)} dates reconciled, lifecycle on "
+                f"{shop_id}: {len(computed) - len(held)} of {len(dates)} dates reconciled, "
+                f"{len(held)} held, lifecycle on "
                 f"{seen_on}: {summary.new} new, {summary.persisting} persisting, "
                 f"{summary.reopened} reopened, {summary.resolved} resolved"
             )
@@ -177,10 +180,27 @@ def settlement_report(
                         "largest_open_exceptions": _largest_open_table(largest_open_rows(report)),
                         **report_figures(report),
                         "reconciled": report.reconciled,
+                        "status": report.status,
+                        "holds": dg.MetadataValue.md(_holds_markdown(report)),
                         "seen_on": report.seen_on.isoformat(),
                         "report": dg.MetadataValue.path(str(page)),
                     },
                 )
+
+
+def _holds_markdown(report: "SettlementReport") -> str:
+    return markdown_table(
+        [
+            {
+                "domain": hold.domain,
+                "record": hold.shopify_ref,
+                "reason": hold.reason,
+                # A landing reason may quote the raw value; a pipe would split the cell.
+                "detail": hold.detail.replace("|", "\\|"),
+            }
+            for hold in report.holds
+        ]
+    )
 
 
 reconcile_report_assets = [settlement_report]
