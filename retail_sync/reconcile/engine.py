@@ -79,6 +79,7 @@ def _empty_where_missing(connection: duckdb.DuckDBPyConnection, landed: list[str
         GL_LINES_SCHEMA,
         ON_HAND_SCHEMA,
         PERIODS_SCHEMA,
+        QUARANTINE_SCHEMA,
     )
     from retail_sync.shopify.tables import SCHEMAS as SHOPIFY_SCHEMAS
 
@@ -89,6 +90,7 @@ def _empty_where_missing(connection: duckdb.DuckDBPyConnection, landed: list[str
         raw_view_name("erp", "on_hand"): ON_HAND_SCHEMA,
         raw_view_name("erp", "accounts"): ACCOUNTS_SCHEMA,
         raw_view_name("erp", "periods"): PERIODS_SCHEMA,
+        raw_view_name("erp", "quarantine"): QUARANTINE_SCHEMA,
     }
     for name, schema in known.items():
         if name in landed:

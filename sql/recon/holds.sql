@@ -6,6 +6,8 @@
 --   row, which the journal contract treats the same way. Dated by the payout's own date.
 -- - quarantined: Shopify served the record malformed and landing set it aside, so the shop-day
 --   it was read for is missing it. Dated by that partition; the raw payload stays in quarantine.
+-- - erp_quarantined: the ERP answered a ledger or on-hand row the adapter could not read, so
+--   that shop-day's ledger side is missing it (raw/erp/quarantine, per shop and date).
 with payouts as (
     select
         payouts.shop_id,
@@ -55,8 +57,25 @@ quarantined as (
             as detail
     from raw.shopify__quarantine as quarantine
     where try_cast(quarantine.date as date) is not null
+),
+
+erp_quarantined as (
+    select distinct
+        quarantine.shop as shop_id,
+        try_cast(quarantine.date as date) as business_date,
+        case when quarantine.source_table = 'on_hand' then 'inventory' else 'ledger' end
+            as domain,
+        'erp:' || quarantine.source_table || ':' || coalesce(quarantine.record_key, '?')
+            as shopify_ref,
+        'erp_quarantined' as reason,
+        format('ERP {} row quarantined by landing: {}', quarantine.source_table,
+            quarantine.reason) as detail
+    from raw.erp__quarantine as quarantine
+    where try_cast(quarantine.date as date) is not null
 )
 
 select shop_id, business_date, domain, shopify_ref, reason, detail from payouts
 union all
 select shop_id, business_date, domain, shopify_ref, reason, detail from quarantined
+union all
+select shop_id, business_date, domain, shopify_ref, reason, detail from erp_quarantined
