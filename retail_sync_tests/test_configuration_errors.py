@@ -107,8 +107,10 @@ def test_an_empty_shops_file_is_an_error(home: Path, capsys: pytest.CaptureFixtu
 
 
 def test_a_home_that_is_a_file_is_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The CLI exports --home as RETAIL_SYNC_HOME: set it here so monkeypatch restores it.
+    monkeypatch.setenv("RETAIL_SYNC_HOME", str(tmp_path))
     file = tmp_path / "not-a-folder"
     file.write_text("x", encoding="utf-8")
     assert main(["runs", "--home", str(file), "recover"]) == 1

@@ -91,6 +91,8 @@ def test_ingest_with_an_empty_shops_file_exits_with_one_line(
 ) -> None:
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
     monkeypatch.setenv("RETAIL_SYNC_SHOPS", str(shops_file(tmp_path, [])))
+    # The CLI exports --home as RETAIL_SYNC_HOME: set it here so monkeypatch restores it.
+    monkeypatch.setenv("RETAIL_SYNC_HOME", str(tmp_path / "home"))
     code = main(
         ["ingest", "--home", str(tmp_path / "home"), "--start", "2026-10-01", "--end", "2026-10-01"]
     )
