@@ -127,10 +127,14 @@ def find_stale_runs(instance: dg.DagsterInstance) -> list[StaleRun]:
     for run_id, pools in sorted(_pools_by_run(instance).items()):
         run = instance.get_run_by_id(run_id)
         if run is None:
-            stale.append(StaleRun(run_id, "DELETED", "the run no longer exists", tuple(pools)))
+            stale.append(
+                StaleRun(run_id, "DELETED", "the run no longer exists", tuple(sorted(pools)))
+            )
             continue
         if run.status in FINISHED_STATUSES:
-            stale.append(StaleRun(run_id, run.status.value, "the run has ended", tuple(pools)))
+            stale.append(
+                StaleRun(run_id, run.status.value, "the run has ended", tuple(sorted(pools)))
+            )
             continue
         if run.status != dg.DagsterRunStatus.STARTED or not _is_local(instance, run):
             continue
