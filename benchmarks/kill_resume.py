@@ -1,6 +1,6 @@
 """Random SIGKILLs of `retail-sync ingest`, each followed by a re-run: does it finish, identically?
 
-Run: python -m benchmarks.kill_resume --kills 10 [--seed 1]
+Run: python -m benchmarks.kill_resume --kills 10 [--seed 1] [--days 1|2]
 
 Serves the tests' tiny hand-written world (two shops, two business dates; as Plus shops, so the
 paged reads wait less on the throttle) from both simulators on loopback, ingests it once
@@ -34,14 +34,16 @@ from retail_sync.sandbox.world import World
 from retail_sync.settings import Paths
 
 TINY_WORLD = Path(__file__).resolve().parent.parent / "retail_sync_tests/sandbox/worlds/tiny"
-START, END = "2026-10-31", "2026-11-01"
+DATES = ("2026-10-31", "2026-11-01")
 RERUN_LIMIT_SECONDS = 300
 
 
-def _ingest(home: Path, environment: dict[str, str]) -> subprocess.Popen[bytes]:
+def _ingest(
+    home: Path, environment: dict[str, str], dates: tuple[str, str]
+) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "retail_sync.cli", "ingest", "--home", str(home),
-         "--start", START, "--end", END],
+         "--start", dates[0], "--end", dates[1]],
         env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
 
@@ -77,7 +79,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--days", type=int, choices=(1, 2), default=2, help="business dates ingested (1 or 2)"
+    )
     args = parser.parse_args()
+    dates = (DATES[-args.days], DATES[-1])
     chooser = random.Random(args.seed)
     base = Path(tempfile.mkdtemp(prefix="kill-resume-"))
     served = Paths(base / "served")
@@ -94,7 +100,7 @@ def main() -> None:
         environment.pop("DAGSTER_HOME", None)
         reference_home = _fresh_home(base, "undisturbed", served.shops_file)
         started = time.monotonic()
-        reference = _ingest(reference_home, environment)
+        reference = _ingest(reference_home, environment, dates)
         _, stderr = reference.communicate()
         undisturbed_seconds = time.monotonic() - started
         if reference.returncode != 0:
@@ -104,7 +110,7 @@ def main() -> None:
         identical = in_slot = 0
         for kill in range(1, args.kills + 1):
             home = _fresh_home(base, f"kill-{kill}", served.shops_file)
-            victim = _ingest(home, environment)
+            victim = _ingest(home, environment, dates)
             started = time.monotonic()
             wait_for_slot = kill % 2 == 0
             if wait_for_slot:
@@ -120,7 +126,7 @@ def main() -> None:
             victim.wait()
             in_slot += holding
             rerun_started = time.monotonic()
-            rerun = _ingest(home, environment)
+            rerun = _ingest(home, environment, dates)
             try:
                 _, stderr = rerun.communicate(timeout=RERUN_LIMIT_SECONDS)
                 outcome = "finished" if rerun.returncode == 0 else f"failed ({rerun.returncode})"
@@ -137,7 +143,8 @@ def main() -> None:
             )
     print(
         f"{identical}/{args.kills} re-runs finished with a lake identical to the undisturbed "
-        f"run; {in_slot} kills hit inside a shopify_api slot (tiny world, 2 Plus shops x 2 dates)"
+        f"run; {in_slot} kills hit inside a shopify_api slot (tiny world, 2 Plus shops x "
+        f"{args.days} date(s))"
     )
     shutil.rmtree(base, ignore_errors=True)
     if identical != args.kills:
