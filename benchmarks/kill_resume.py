@@ -29,6 +29,7 @@ from pathlib import Path
 import dagster as dg
 
 from benchmarks.measure import machine_description
+from retail_sync.cli import INSTANCE_READY_MARKER
 from retail_sync.demo import serve_sandbox
 from retail_sync.sandbox.world import World
 from retail_sync.settings import Paths
@@ -57,7 +58,9 @@ def _lake_digest(home: Path) -> dict[str, str]:
 
 
 def _holds_shopify_slot(home: Path) -> bool:
-    if not (home / "dagster_home" / "dagster.yaml").exists():
+    # Opening the instance while the ingest creates it would race that creation (two alembic
+    # heads): only look once it is ready.
+    if not (home / "dagster_home" / INSTANCE_READY_MARKER).exists():
         return False
     try:
         instance = dg.DagsterInstance.from_config(str(home / "dagster_home"))
@@ -123,6 +126,12 @@ def main() -> None:
             at = time.monotonic() - started
             if victim.poll() is None:
                 victim.send_signal(signal.SIGKILL)
+            else:
+                _, victim_stderr = victim.communicate()
+                print(
+                    f"kill {kill:2}: the ingest ended by itself ({victim.returncode}) first: "
+                    + victim_stderr.decode(errors="replace").strip()[-500:]
+                )
             victim.wait()
             in_slot += holding
             rerun_started = time.monotonic()
@@ -134,6 +143,8 @@ def main() -> None:
                 rerun.kill()
                 rerun.wait()
                 outcome = f"hung (killed after {RERUN_LIMIT_SECONDS} s)"
+            if outcome.startswith("failed"):
+                outcome += ": " + stderr.decode(errors="replace").strip().splitlines()[-1][:300]
             same = outcome == "finished" and _lake_digest(home) == expected
             identical += same
             print(

@@ -36,6 +36,10 @@ run_monitoring:
 """
 
 
+# Written once the embedded instance's storage exists: opening it before then races its creation.
+INSTANCE_READY_MARKER = ".initialised"
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors (exit 2) instead of a usage dump."""
 
@@ -243,7 +247,7 @@ def prepare_embedded_instance(paths: Paths) -> Path:
             partial = config.with_name(f".dagster.yaml.{os.getpid()}")
             partial.write_text(EMBEDDED_DAGSTER_YAML, encoding="utf-8")
             os.replace(partial, config)
-        marker = paths.dagster_home / ".initialised"
+        marker = paths.dagster_home / INSTANCE_READY_MARKER
         if not marker.exists():
             with dg.DagsterInstance.get():
                 pass  # opening the instance creates and migrates its storage
