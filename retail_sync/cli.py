@@ -8,12 +8,15 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from retail_sync import __version__
 from retail_sync.errors import RetailSyncError
 from retail_sync.sandbox.world import WorldFormatError
 from retail_sync.settings import HOME_ENV, Paths
+
+if TYPE_CHECKING:
+    from dagster import DagsterInstance
 
 PROG = "retail-sync"
 
@@ -235,24 +238,51 @@ def prepare_embedded_instance(paths: Paths) -> Path:
 
     Two commands started together on a fresh home would both create the instance's tables (one
     dies with "table … already exists"): the first creates them under a lock, the other waits.
+    A command killed while creating them leaves storage that lacks tables; since no command ever
+    finished with it (no ready marker), it is set aside and created again.
     """
+    import time
+
     import dagster as dg
     from filelock import FileLock
 
-    paths.dagster_home.mkdir(parents=True, exist_ok=True)
-    os.environ["DAGSTER_HOME"] = str(paths.dagster_home)
-    with FileLock(paths.dagster_home / ".initialising.lock"):
-        config = paths.dagster_home / "dagster.yaml"
+    home = paths.dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(home)
+    with FileLock(home / ".initialising.lock"):
+        config = home / "dagster.yaml"
         if not config.exists():
             partial = config.with_name(f".dagster.yaml.{os.getpid()}")
             partial.write_text(EMBEDDED_DAGSTER_YAML, encoding="utf-8")
             os.replace(partial, config)
-        marker = paths.dagster_home / INSTANCE_READY_MARKER
-        if not marker.exists():
-            with dg.DagsterInstance.get():
-                pass  # opening the instance creates and migrates its storage
-            marker.touch()
-    return paths.dagster_home
+        marker = home / INSTANCE_READY_MARKER
+        if marker.exists():
+            return home
+        try:
+            with dg.DagsterInstance.get() as instance:  # creates and migrates its storage
+                _probe_storage(instance)
+        except Exception:  # storage whose creation was interrupted: it lacks a table
+            aside = home / f".interrupted-{int(time.time())}"
+            aside.mkdir(exist_ok=True)
+            for folder in _STORAGE_FOLDERS:
+                if (home / folder).exists():
+                    os.replace(home / folder, aside / folder)
+            with dg.DagsterInstance.get() as instance:
+                _probe_storage(instance)
+        marker.touch()
+    return home
+
+
+# Where SQLite storage keeps runs, events and schedules under DAGSTER_HOME.
+_STORAGE_FOLDERS = ("history", "storage", "schedules")
+
+
+def _probe_storage(instance: DagsterInstance) -> None:
+    """Read each part of the storage once: a table missing raises."""
+    instance.get_runs(limit=1)
+    instance.get_dynamic_partitions("shop")
+    instance.event_log_storage.get_concurrency_keys()
+    instance.all_instigator_state()
 
 
 def _run_demo(args: argparse.Namespace) -> int:

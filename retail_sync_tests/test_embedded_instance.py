@@ -51,3 +51,58 @@ def test_commands_starting_together_on_a_fresh_home_all_start(tmp_path: Path) ->
         out, err = child.communicate(timeout=180)
         assert child.returncode == 0, err[-2000:]
         assert out.strip() == "ok"
+
+
+def _drop_table(dagster_home: Path, table: str) -> None:
+    import sqlite3
+
+    for database in dagster_home.rglob("*.db"):
+        with sqlite3.connect(database) as connection:
+            tables = {row[0] for row in connection.execute("select name from sqlite_master")}
+            if table in tables:
+                connection.execute(f"drop table {table}")
+                return
+    raise AssertionError(f"no table {table}")
+
+
+def test_an_interrupted_creation_is_created_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A command killed while creating the storage left it without a table (seen with SIGKILL
+    4.8 s into a first ingest); the next command sets it aside and starts clean."""
+    import dagster as dg
+
+    from retail_sync.cli import INSTANCE_READY_MARKER, prepare_embedded_instance
+    from retail_sync.settings import Paths
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))  # restored after the test
+    paths = Paths(tmp_path / "home")
+    prepare_embedded_instance(paths)
+    (paths.dagster_home / INSTANCE_READY_MARKER).unlink()
+    _drop_table(paths.dagster_home, "dynamic_partitions")
+
+    prepare_embedded_instance(paths)
+    with dg.DagsterInstance.get() as instance:
+        assert instance.get_dynamic_partitions("shop") == []
+    assert list(paths.dagster_home.glob(".interrupted-*/*"))
+
+
+def test_a_complete_home_from_before_the_marker_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dagster as dg
+
+    from retail_sync.cli import INSTANCE_READY_MARKER, prepare_embedded_instance
+    from retail_sync.settings import Paths
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    paths = Paths(tmp_path / "home")
+    prepare_embedded_instance(paths)
+    with dg.DagsterInstance.get() as instance:
+        instance.add_dynamic_partitions("shop", ["north-outfitters"])
+    (paths.dagster_home / INSTANCE_READY_MARKER).unlink()
+
+    prepare_embedded_instance(paths)
+    with dg.DagsterInstance.get() as instance:
+        assert instance.get_dynamic_partitions("shop") == ["north-outfitters"]
+    assert not list(paths.dagster_home.glob(".interrupted-*"))
