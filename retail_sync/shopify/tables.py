@@ -545,6 +545,16 @@ _MONEY = "STRUCT(amount VARCHAR, currencyCode VARCHAR)"
 _BAG = f"STRUCT(shopMoney {_MONEY}, presentmentMoney {_MONEY})"
 _AMOUNT = "STRUCT(amount VARCHAR)"
 _AMOUNTS = f"STRUCT(shopMoney {_AMOUNT}, presentmentMoney {_AMOUNT})"
+# The order's money bags (shopMoney and presentmentMoney each) that are read and landed.
+ORDER_MONEY_BAGS = (
+    "totalPriceSet",
+    "subtotalPriceSet",
+    "totalTaxSet",
+    "totalShippingPriceSet",
+    "totalDiscountsSet",
+    "currentTotalPriceSet",
+    "totalRefundedSet",
+)
 _REF = "STRUCT(id VARCHAR)"
 ORDER_LINE_COLUMNS: dict[str, str] = {
     "id": "VARCHAR",
@@ -560,18 +570,7 @@ ORDER_LINE_COLUMNS: dict[str, str] = {
     "presentmentCurrencyCode": "VARCHAR",
     "displayFinancialStatus": "VARCHAR",
     "taxesIncluded": "VARCHAR",
-    **{
-        name: _AMOUNTS
-        for name in (
-            "totalPriceSet",
-            "subtotalPriceSet",
-            "totalTaxSet",
-            "totalShippingPriceSet",
-            "totalDiscountsSet",
-            "currentTotalPriceSet",
-            "totalRefundedSet",
-        )
-    },
+    **{name: _AMOUNTS for name in ORDER_MONEY_BAGS},
     "refunds": f"STRUCT(id VARCHAR, createdAt VARCHAR, note VARCHAR, totalRefundedSet {_BAG})[]",
     "transactions": (
         "STRUCT(id VARCHAR, kind VARCHAR, status VARCHAR, gateway VARCHAR, test VARCHAR, "

@@ -10,7 +10,13 @@ import duckdb
 import pyarrow as pa
 
 from retail_sync.shopify import landing
-from retail_sync.shopify.tables import ENTITIES, ORDER_LINE_COLUMNS, ORDERS, legacy_id
+from retail_sync.shopify.tables import (
+    ENTITIES,
+    ORDER_LINE_COLUMNS,
+    ORDER_MONEY_BAGS,
+    ORDERS,
+    legacy_id,
+)
 
 
 def _order(number: int, amount: str, updated: str = "2026-10-01T05:00:00Z") -> dict[str, object]:
@@ -24,18 +30,7 @@ def _order(number: int, amount: str, updated: str = "2026-10-01T05:00:00Z") -> d
         "test": False,
         "currencyCode": "USD",
         "presentmentCurrencyCode": "USD",
-        **{
-            name: bag
-            for name in (
-                "totalPriceSet",
-                "subtotalPriceSet",
-                "totalTaxSet",
-                "totalShippingPriceSet",
-                "totalDiscountsSet",
-                "currentTotalPriceSet",
-                "totalRefundedSet",
-            )
-        },
+        **{name: bag for name in ORDER_MONEY_BAGS},
     }
 
 

@@ -25,6 +25,7 @@ from retail_sync.shopify.tables import (
     BALANCE_TRANSACTIONS,
     ORDER_ENTITIES,
     ORDER_LINE_COLUMNS,
+    ORDER_MONEY_BAGS,
     ORDER_REFUNDS,
 )
 
@@ -48,18 +49,7 @@ def order(number: int, amount: str = "1.00", updated: str = "2026-10-01T05:00:00
         "test": False,
         "currencyCode": "USD",
         "presentmentCurrencyCode": "USD",
-        **{
-            name: _bag(amount)
-            for name in (
-                "totalPriceSet",
-                "subtotalPriceSet",
-                "totalTaxSet",
-                "totalShippingPriceSet",
-                "totalDiscountsSet",
-                "currentTotalPriceSet",
-                "totalRefundedSet",
-            )
-        },
+        **{name: _bag(amount) for name in ORDER_MONEY_BAGS},
     }
 
 
