@@ -344,12 +344,7 @@ class NetSuiteClient:
         location = response.headers.get("Location", "")
         if not location.startswith(("http://", "https://", "/")):
             # Accepted or not, we cannot tell which job it became: look it up, never resend.
-            raise OutcomeUnknown(
-                f"{_where(response)}: async answer without a job Location",
-                code="MALFORMED_RESPONSE",
-                status=response.status_code,
-                correlation_id=_correlation(response),
-            )
+            raise _outcome_unknown(response, "async answer without a job Location")
         return location
 
     def wait_for_job(
@@ -384,18 +379,23 @@ def _first_task_url(response: httpx.Response, parse: Callable[[httpx.Response], 
     return href
 
 
+def _outcome_unknown(response: httpx.Response, what: str) -> OutcomeUnknown:
+    """A write NetSuite may have done although its answer does not say which record it made."""
+    return OutcomeUnknown(
+        f"{_where(response)}: {what}",
+        code="MALFORMED_RESPONSE",
+        status=response.status_code,
+        correlation_id=_correlation(response),
+    )
+
+
 def _id_from_location(response: httpx.Response) -> str:
     """The internal id ending `Location`. A write answered without one may still have been
     done, so the error is OutcomeUnknown: the caller looks the record up instead of resending."""
     location = response.headers.get("Location", "")
     record_id = location.rstrip("/").rsplit("/", 1)[-1]
     if not (record_id.isascii() and record_id.isdigit()):
-        raise OutcomeUnknown(
-            f"{_where(response)}: answer without the new record's id in Location",
-            code="MALFORMED_RESPONSE",
-            status=response.status_code,
-            correlation_id=_correlation(response),
-        )
+        raise _outcome_unknown(response, "answer without the new record's id in Location")
     return record_id
 
 
