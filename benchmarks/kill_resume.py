@@ -29,8 +29,8 @@ from pathlib import Path
 import dagster as dg
 
 from benchmarks.measure import machine_description
+from retail_sync.app.demo import serve_sandbox
 from retail_sync.cli import INSTANCE_READY_MARKER
-from retail_sync.demo import serve_sandbox
 from retail_sync.sandbox.world import World
 from retail_sync.settings import Paths
 

@@ -213,7 +213,7 @@ def _prepare(data: Path) -> int:
 
 def _config_views(connection: object) -> None:
     """Schemas and the shops' configuration views (both shops in USD, on UTC)."""
-    from retail_sync.reconcile.rules import MatchingRules
+    from retail_sync.matching import MatchingRules
     from retail_sync.shops import ShopSettings
     from retail_sync.warehouse.catalog import define_config_views, define_matching_view
 

@@ -286,7 +286,7 @@ def _probe_storage(instance: DagsterInstance) -> None:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    from retail_sync.demo import run_demo
+    from retail_sync.app.demo import run_demo
 
     paths = _resolve_paths(args.home)
     prepare_embedded_instance(paths)
@@ -298,8 +298,8 @@ def _run_demo(args: argparse.Namespace) -> int:
 def _run_ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from retail_sync.app.ingest import business_dates, run_ingest
     from retail_sync.defs.preflight import check_configuration
-    from retail_sync.ingest import business_dates, run_ingest
 
     paths = _resolve_paths(args.home)
     # Refuse bad configuration before anything is created or run.

@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from retail_sync.errors import ConfigurationError
-from retail_sync.reconcile.rules import MatchingRules, MatchingRulesError
+from retail_sync.matching import MatchingRules, MatchingRulesError
 
 
 class ShopSettingsError(ConfigurationError):

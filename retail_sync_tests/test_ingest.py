@@ -17,7 +17,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from retail_sync.demo import serve_sandbox
+from retail_sync.app.demo import serve_sandbox
 from retail_sync.sandbox.world import World
 from retail_sync.settings import Paths
 from retail_sync.shops import load_shops

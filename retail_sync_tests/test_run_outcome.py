@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from retail_sync.run_outcome import describe, run_outcome
+from retail_sync.app.run_outcome import describe, run_outcome
 
 
 @dg.asset

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from retail_sync import shops as shops_module
 from retail_sync.cli import main
-from retail_sync.reconcile.rules import MatchingRulesError
+from retail_sync.matching import MatchingRulesError
 from retail_sync.sandbox.generate.catalog import PRESETS, build_shop
 from retail_sync.shops import ShopSettingsError, load_shops
 from retail_sync.warehouse.lake import Lake

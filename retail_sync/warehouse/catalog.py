@@ -90,8 +90,8 @@ def define_config_views(
 def define_matching_view(
     connection: duckdb.DuckDBPyConnection, shops: Sequence[ShopSettings]
 ) -> None:
-    """`raw.config__matching`: each shop's matching rules (retail_sync/reconcile/rules.py)."""
-    from retail_sync.reconcile.rules import MATCHING_COLUMNS, MatchingRules
+    """`raw.config__matching`: each shop's matching rules (retail_sync/matching.py)."""
+    from retail_sync.matching import MATCHING_COLUMNS, MatchingRules
 
     rows = [(_literal(shop.id), *shop.matching.sql_values()) for shop in shops]
     if not rows:

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retail_sync.reconcile import rules as rules_module
-from retail_sync.reconcile.rules import MatchingRules, MatchingRulesError
+from retail_sync import matching as rules_module
+from retail_sync.matching import MatchingRules, MatchingRulesError
 
 FIELDS = [field.name for field in fields(MatchingRules)]
 WHOLE = {"deposit_days_before", "deposit_days_after"}

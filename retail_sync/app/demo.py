@@ -14,6 +14,7 @@ from typing import Any
 
 import dagster as dg
 
+from retail_sync.app.run_outcome import RunOutcome, describe, run_outcome
 from retail_sync.definitions import build_definitions
 from retail_sync.defs.partitions import SHOP_PARTITIONS
 from retail_sync.defs.preflight import check_configuration
@@ -21,7 +22,6 @@ from retail_sync.defs.recovery import recover_stale_runs, worker_tags
 from retail_sync.defs.settlement.jobs import NIGHTLY_SETTLEMENT_JOB, SANDBOX_SETUP_JOB
 from retail_sync.defs.settlement.schedules import settlement_range_tags
 from retail_sync.errors import RetailSyncError
-from retail_sync.run_outcome import RunOutcome, describe, run_outcome
 from retail_sync.sandbox.world import World
 from retail_sync.settings import Paths
 from retail_sync.shops import token_variable

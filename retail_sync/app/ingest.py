@@ -8,13 +8,13 @@ from datetime import date, timedelta
 
 import dagster as dg
 
+from retail_sync.app.run_outcome import run_outcome
 from retail_sync.definitions import build_definitions
 from retail_sync.defs.partitions import SHOP_PARTITIONS, partition_key
 from retail_sync.defs.preflight import check_configuration
 from retail_sync.defs.recovery import recover_stale_runs, worker_tags
 from retail_sync.defs.settlement.jobs import CATALOG_JOB, INGEST_JOB
 from retail_sync.errors import RetailSyncError
-from retail_sync.run_outcome import run_outcome
 from retail_sync.settings import Paths
 
 # Step-by-step engine events stay in the run's event log; the terminal shows the progress bar.
