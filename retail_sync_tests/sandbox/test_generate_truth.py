@@ -56,9 +56,19 @@ def local_date(stamp: str, zone: ZoneInfo) -> str:
 class Expected:
     """An entry the rules say the ledger should hold: per-account net debit (debit - credit)."""
 
-    def __init__(self, shop: str, kind: str, token: str, externalid: str, trandate: str) -> None:
+    def __init__(
+        self,
+        shop: str,
+        kind: str,
+        token: str,
+        record_id: int,
+        trandate: str,
+        processed_at: str = "",
+    ) -> None:
         self.shop, self.kind, self.token = shop, kind, token
-        self.externalid, self.trandate = externalid, trandate
+        self.externalid = f"shopify-{shop}-{kind}-{record_id}"
+        self.trandate = trandate
+        self.processed_at = processed_at  # orders only: their business date may differ
         self.net: dict[str, int] = defaultdict(int)
 
     def debit(self, account: str, amount: int) -> None:
@@ -67,9 +77,27 @@ class Expected:
     def credit(self, account: str, amount: int) -> None:
         self.net[account] -= amount
 
+    def transfer(self, debit: str, credit: str, amount: int) -> None:
+        self.debit(debit, amount)
+        self.credit(credit, amount)
+
     @property
     def total(self) -> int:
         return sum(amount for amount in self.net.values() if amount > 0)
+
+
+# Per balance transaction type: the entry kind, the accounts debited and credited, and which
+# amount is booked ("fee", "net" or "-net").
+BALANCE_RULES = {
+    "CHARGE": ("fee", "6100", "1205", "fee"),
+    "REFUND": ("fee", "6100", "1205", "fee"),
+    "ADJUSTMENT": ("fee", "6100", "1205", "-net"),
+    "DISPUTE": ("dispute", "6150", "1205", "-net"),
+    "ADJUSTMENT_REVERSAL": ("dispute-won", "1205", "6150", "net"),
+    "RESERVED_FUNDS": ("reserve", "1210", "1205", "-net"),
+    "RESERVED_FUNDS_REVERSAL": ("reserve-release", "1205", "1210", "net"),
+}
+PAYOUT_POSTED = ("PAID", "FAILED")
 
 
 def expected_entries(world: World) -> tuple[list[Expected], list[Row], set[str]]:
@@ -79,125 +107,126 @@ def expected_entries(world: World) -> tuple[list[Expected], list[Row], set[str]]
     tokens: set[str] = set()
     for shop in world.shops:
         shop_id, zone = shop["id"], ZoneInfo(shop["timezone"])
-
-        def externalid(kind: str, shopify_id: int, shop_id: str = shop_id) -> str:
-            return f"shopify-{shop_id}-{kind}-{shopify_id}"
-
         for order in world.shop_records(shop_id, "orders.jsonl"):
+            posted = order_entries(shop_id, zone, order)
             tokens.add(f"shopify:order:{order['id']}")
-            paid = [
-                tx
-                for tx in order["transactions"]
-                if tx["kind"] in ("SALE", "CAPTURE") and tx["status"] == "SUCCESS"
-            ]
-            if order["test"] or not paid:
-                continue
-            entry = Expected(
-                shop_id,
-                "order",
-                f"shopify:order:{order['id']}",
-                externalid("order", order["id"]),
-                local_date(order["processed_at"], zone),
-            )
-            entry.processed_at = order["processed_at"]  # type: ignore[attr-defined]
-            for tx in paid:
-                entry.debit(PAYMENT_ACCOUNT[tx["gateway"]], cents(tx["amount"]["shop"]))
-            entry.debit("4050", cents(order["total_discounts"]["shop"]))
-            for line in order["line_items"]:
-                account = "2300" if line.get("gift_card") else "4000"
-                entry.credit(account, cents(line["total"]["shop"]))
-            entry.credit("4100", cents(order["total_shipping"]["shop"]))
-            entry.credit("2200", cents(order["total_tax"]["shop"]))
-            entries.append(entry)
-            gateways = {tx.get("refund_id"): tx["gateway"] for tx in order["transactions"]}
-            for refund in order["refunds"]:
-                tokens.add(f"shopify:refund:{refund['id']}")
-                entry = Expected(
-                    shop_id,
-                    "refund",
-                    f"shopify:refund:{refund['id']}",
-                    externalid("refund", refund["id"]),
-                    local_date(refund["created_at"], zone),
-                )
-                entry.debit("4090", cents(refund["subtotal"]["shop"]))
-                entry.debit("4100", cents(refund["shipping"]["shop"]))
-                entry.debit("2200", cents(refund["total_tax"]["shop"]))
-                entry.credit(
-                    PAYMENT_ACCOUNT[gateways[refund["id"]]], cents(refund["total"]["shop"])
-                )
-                entries.append(entry)
-
-        sums: dict[int, int] = defaultdict(int)
-        for balance in world.shop_records(shop_id, "balance_transactions.jsonl"):
-            token = f"shopify:balance_transaction:{balance['id']}"
-            tokens.add(token)
-            if balance["test"]:
-                continue
-            if balance["payout_id"] is not None:
-                sums[balance["payout_id"]] += cents(balance["net"])
-            kind = balance["type"]
-            fee, net = cents(balance["fee"]), cents(balance["net"])
-            rules = {
-                "CHARGE": ("fee", "6100", "1205", fee),
-                "REFUND": ("fee", "6100", "1205", fee),
-                "ADJUSTMENT": ("fee", "6100", "1205", -net),
-                "DISPUTE": ("dispute", "6150", "1205", -net),
-                "ADJUSTMENT_REVERSAL": ("dispute-won", "1205", "6150", net),
-                "RESERVED_FUNDS": ("reserve", "1210", "1205", -net),
-                "RESERVED_FUNDS_REVERSAL": ("reserve-release", "1205", "1210", net),
-            }
-            entry_kind, debit, credit, amount = rules[kind]
-            if amount == 0:
-                continue
-            entry = Expected(
-                shop_id,
-                entry_kind,
-                token,
-                externalid(entry_kind, balance["id"]),
-                local_date(balance["transaction_date"], zone),
-            )
-            entry.debit(debit, amount)
-            entry.credit(credit, amount)
-            entries.append(entry)
-
+            tokens.update(entry.token for entry in posted)
+            entries += posted
+        balances = list(world.shop_records(shop_id, "balance_transactions.jsonl"))
+        tokens.update(f"shopify:balance_transaction:{balance['id']}" for balance in balances)
+        entries += [
+            entry for balance in balances if (entry := balance_entry(shop_id, zone, balance))
+        ]
+        paid_out = payout_sums(balances)
         for payout in world.shop_records(shop_id, "payouts.jsonl"):
-            token = f"shopify:payout:{payout['id']}"
-            tokens.add(token)
-            net = cents(payout["net"])
-            payout_date = local_date(payout["issued_at"], UTC)
-            if net != sums.get(payout["id"], 0):
-                paid = payout["status"] in ("PAID", "FAILED")
-                rows.append(
-                    (
-                        "payout_balance_mismatch",
-                        shop_id,
-                        token,
-                        externalid("payout", payout["id"]) if paid else "",
-                        "",
-                        money(net - sums.get(payout["id"], 0)),
-                        payout_date,
-                    )
-                )
-            if payout["status"] not in ("PAID", "FAILED"):
-                continue
-            entry = Expected(
-                shop_id, "payout", token, externalid("payout", payout["id"]), payout_date
-            )
-            entry.debit("1000", net)
-            entry.credit("1205", net)
-            entries.append(entry)
-            if payout["status"] == "FAILED":
-                entry = Expected(
-                    shop_id,
-                    "payout-failed",
-                    token,
-                    externalid("payout-failed", payout["id"]),
-                    local_date(payout["failed_at"], UTC),
-                )
-                entry.debit("1205", net)
-                entry.credit("1000", net)
-                entries.append(entry)
+            tokens.add(f"shopify:payout:{payout['id']}")
+            rows += payout_mismatch(shop_id, payout, paid_out.get(payout["id"], 0))
+            entries += payout_entries(shop_id, payout)
     return entries, rows, tokens
+
+
+def order_entries(shop_id: str, zone: ZoneInfo, order: dict[str, Any]) -> list[Expected]:
+    """The order's entry and one per refund; none for a test order or one never paid."""
+    paid = [
+        tx
+        for tx in order["transactions"]
+        if tx["kind"] in ("SALE", "CAPTURE") and tx["status"] == "SUCCESS"
+    ]
+    if order["test"] or not paid:
+        return []
+    entry = Expected(
+        shop_id,
+        "order",
+        f"shopify:order:{order['id']}",
+        order["id"],
+        local_date(order["processed_at"], zone),
+        processed_at=order["processed_at"],
+    )
+    for tx in paid:
+        entry.debit(PAYMENT_ACCOUNT[tx["gateway"]], cents(tx["amount"]["shop"]))
+    entry.debit("4050", cents(order["total_discounts"]["shop"]))
+    for line in order["line_items"]:
+        account = "2300" if line.get("gift_card") else "4000"
+        entry.credit(account, cents(line["total"]["shop"]))
+    entry.credit("4100", cents(order["total_shipping"]["shop"]))
+    entry.credit("2200", cents(order["total_tax"]["shop"]))
+    gateways = {tx.get("refund_id"): tx["gateway"] for tx in order["transactions"]}
+    return [entry, *(refund_entry(shop_id, zone, refund, gateways) for refund in order["refunds"])]
+
+
+def refund_entry(
+    shop_id: str, zone: ZoneInfo, refund: dict[str, Any], gateways: dict[Any, str]
+) -> Expected:
+    entry = Expected(
+        shop_id,
+        "refund",
+        f"shopify:refund:{refund['id']}",
+        refund["id"],
+        local_date(refund["created_at"], zone),
+    )
+    entry.debit("4090", cents(refund["subtotal"]["shop"]))
+    entry.debit("4100", cents(refund["shipping"]["shop"]))
+    entry.debit("2200", cents(refund["total_tax"]["shop"]))
+    entry.credit(PAYMENT_ACCOUNT[gateways[refund["id"]]], cents(refund["total"]["shop"]))
+    return entry
+
+
+def balance_entry(shop_id: str, zone: ZoneInfo, balance: dict[str, Any]) -> Expected | None:
+    """The entry for a balance transaction's fee, dispute or reserve; None if nothing is due."""
+    if balance["test"]:
+        return None
+    entry_kind, debit, credit, booked = BALANCE_RULES[balance["type"]]
+    fee, net = cents(balance["fee"]), cents(balance["net"])
+    amount = {"fee": fee, "net": net, "-net": -net}[booked]
+    if amount == 0:
+        return None
+    entry = Expected(
+        shop_id,
+        entry_kind,
+        f"shopify:balance_transaction:{balance['id']}",
+        balance["id"],
+        local_date(balance["transaction_date"], zone),
+    )
+    entry.transfer(debit, credit, amount)
+    return entry
+
+
+def payout_sums(balances: list[dict[str, Any]]) -> dict[int, int]:
+    """Σ net of the (non-test) balance transactions in each payout."""
+    sums: dict[int, int] = defaultdict(int)
+    for balance in balances:
+        if not balance["test"] and balance["payout_id"] is not None:
+            sums[balance["payout_id"]] += cents(balance["net"])
+    return sums
+
+
+def payout_mismatch(shop_id: str, payout: dict[str, Any], paid_out: int) -> list[Row]:
+    """A payout_balance_mismatch row if the payout's net is not what its transactions sum to."""
+    net = cents(payout["net"])
+    if net == paid_out:
+        return []
+    posted = payout["status"] in PAYOUT_POSTED
+    externalid = f"shopify-{shop_id}-payout-{payout['id']}" if posted else ""
+    issued = local_date(payout["issued_at"], UTC)
+    token = f"shopify:payout:{payout['id']}"
+    return [
+        ("payout_balance_mismatch", shop_id, token, externalid, "", money(net - paid_out), issued)
+    ]
+
+
+def payout_entries(shop_id: str, payout: dict[str, Any]) -> list[Expected]:
+    """The bank deposit of a PAID or FAILED payout, and for a FAILED one its reversal."""
+    if payout["status"] not in PAYOUT_POSTED:
+        return []
+    token, net = f"shopify:payout:{payout['id']}", cents(payout["net"])
+    deposit = Expected(shop_id, "payout", token, payout["id"], local_date(payout["issued_at"], UTC))
+    deposit.transfer("1000", "1205", net)
+    if payout["status"] != "FAILED":
+        return [deposit]
+    failed_at = local_date(payout["failed_at"], UTC)
+    reversal = Expected(shop_id, "payout-failed", token, payout["id"], failed_at)
+    reversal.transfer("1205", "1000", net)
+    return [deposit, reversal]
 
 
 MISSING_KIND = {
@@ -234,111 +263,113 @@ def classify_amounts(expected: Expected, diff: dict[str, int]) -> tuple[str, str
 def derive_truth(root: Path) -> set[Row]:
     world = World.open(root)
     accounts = {a["id"]: a["acctnumber"] for a in world.erp_records("accounts.json")}
-    entries_by_token: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    shop_of_subsidiary = {s["id"]: s["shop_id"] for s in world.erp_records("subsidiaries.json")}
-    for entry in world.erp_records("journal_entries.jsonl"):
-        token = entry["memo"].split()[-1]
-        assert all(line["memo"] == token for line in entry["lines"]), entry["id"]
-        entries_by_token[token].append(entry)
-
+    entries_by_token = erp_entries_by_token(world)
     expected, rows, tokens = expected_entries(world)
     derived: set[Row] = set(rows)
     consumed: set[str] = set()
     for entry in expected:
-        business = entry.trandate
-        if entry.kind == "order":
-            business = local_date(entry.processed_at, ZoneInfo(world.shop(entry.shop)["timezone"]))  # type: ignore[attr-defined]
         candidates = [
             actual
             for actual in entries_by_token.get(entry.token, [])
             if actual["externalid"] in (entry.externalid, None)
         ]
         consumed.update(actual["id"] for actual in candidates)
-        if not candidates:
-            derived.add(
-                (
-                    MISSING_KIND[entry.kind],
-                    entry.shop,
-                    entry.token,
-                    "",
-                    "",
-                    money(-entry.total),
-                    business,
-                )
-            )
-            continue
-        originals = [a for a in candidates if a["externalid"] == entry.externalid]
-        assert len(originals) == 1, (entry.externalid, candidates)
-        original = originals[0]
-        for duplicate in candidates:
-            if duplicate["externalid"] is None:
-                total = sum(cents(line["debit"]) for line in duplicate["lines"])
-                derived.add(
-                    (
-                        DUPLICATE_KIND[entry.kind],
-                        entry.shop,
-                        entry.token,
-                        duplicate["id"],
-                        "",
-                        money(total),
-                        business,
-                    )
-                )
-        actual_net: dict[str, int] = defaultdict(int)
-        for line in original["lines"]:
-            actual_net[accounts[line["account"]]] += cents(line["debit"]) - cents(line["credit"])
-        diff = {
-            account: actual_net.get(account, 0) - entry.net.get(account, 0)
-            for account in set(actual_net) | set(entry.net)
-            if actual_net.get(account, 0) != entry.net.get(account, 0)
-        }
-        if diff:
-            kind, account, variance = classify_amounts(entry, diff)
-            derived.add(
-                (
-                    kind,
-                    entry.shop,
-                    entry.token,
-                    entry.externalid,
-                    account,
-                    money(variance),
-                    business,
-                )
-            )
-        if original["trandate"] != entry.trandate:
-            assert entry.kind == "order", original
-            utc_day = local_date(entry.processed_at, UTC)  # type: ignore[attr-defined]
-            assert original["trandate"] == utc_day
-            derived.add(
-                (
-                    "order_wrong_period",
-                    entry.shop,
-                    entry.token,
-                    entry.externalid,
-                    "",
-                    "0.00",
-                    business,
-                )
-            )
+        derived |= compare_entry(entry, candidates, accounts, business_date(world, entry))
+    derived |= orphan_rows(world, entries_by_token, consumed, tokens)
+    derived |= inventory_rows(world)
+    return derived
+
+
+def erp_entries_by_token(world: World) -> dict[str, list[dict[str, Any]]]:
+    """The ERP's journal entries by the Shopify token their memo ends with."""
+    entries_by_token: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for entry in world.erp_records("journal_entries.jsonl"):
+        token = entry["memo"].split()[-1]
+        assert all(line["memo"] == token for line in entry["lines"]), entry["id"]
+        entries_by_token[token].append(entry)
+    return entries_by_token
+
+
+def business_date(world: World, entry: Expected) -> str:
+    """An order's business date is its local processing date, even if it was posted on another."""
+    if entry.kind != "order":
+        return entry.trandate
+    return local_date(entry.processed_at, ZoneInfo(world.shop(entry.shop)["timezone"]))
+
+
+def compare_entry(
+    entry: Expected, candidates: list[dict[str, Any]], accounts: dict[str, str], business: str
+) -> set[Row]:
+    """What is wrong with how `entry` was posted: missing, duplicated, amounts, or date."""
+
+    def row(kind: str, erp_ref: str, account: str, variance: str) -> Row:
+        return (kind, entry.shop, entry.token, erp_ref, account, variance, business)
+
+    if not candidates:
+        return {row(MISSING_KIND[entry.kind], "", "", money(-entry.total))}
+    originals = [a for a in candidates if a["externalid"] == entry.externalid]
+    assert len(originals) == 1, (entry.externalid, candidates)
+    original = originals[0]
+    rows = {
+        row(DUPLICATE_KIND[entry.kind], duplicate["id"], "", money(debit_total(duplicate)))
+        for duplicate in candidates
+        if duplicate["externalid"] is None
+    }
+    diff = amount_difference(entry, original, accounts)
+    if diff:
+        kind, account, variance = classify_amounts(entry, diff)
+        rows.add(row(kind, entry.externalid, account, money(variance)))
+    if original["trandate"] != entry.trandate:
+        assert entry.kind == "order", original
+        assert original["trandate"] == local_date(entry.processed_at, UTC)
+        rows.add(row("order_wrong_period", entry.externalid, "", "0.00"))
+    return rows
+
+
+def amount_difference(
+    entry: Expected, original: dict[str, Any], accounts: dict[str, str]
+) -> dict[str, int]:
+    """Per account number, the posted net debit minus the expected one, where they differ."""
+    actual_net: dict[str, int] = defaultdict(int)
+    for line in original["lines"]:
+        actual_net[accounts[line["account"]]] += cents(line["debit"]) - cents(line["credit"])
+    return {
+        account: actual_net.get(account, 0) - entry.net.get(account, 0)
+        for account in set(actual_net) | set(entry.net)
+        if actual_net.get(account, 0) != entry.net.get(account, 0)
+    }
+
+
+def debit_total(actual: dict[str, Any]) -> int:
+    return sum(cents(line["debit"]) for line in actual["lines"])
+
+
+def orphan_rows(
+    world: World,
+    entries_by_token: dict[str, list[dict[str, Any]]],
+    consumed: set[str],
+    tokens: set[str],
+) -> set[Row]:
+    """ERP entries no expected entry accounts for, whose token Shopify does not have."""
+    shop_of_subsidiary = {s["id"]: s["shop_id"] for s in world.erp_records("subsidiaries.json")}
+    rows: set[Row] = set()
     for token, actuals in entries_by_token.items():
         for actual in actuals:
             if actual["id"] in consumed:
                 continue
             assert token not in tokens, f"unexplained extra entry {actual['id']} for {token}"
-            total = sum(cents(line["debit"]) for line in actual["lines"])
-            derived.add(
+            rows.add(
                 (
                     "orphan_erp_entry",
                     shop_of_subsidiary[actual["subsidiary"]],
                     "",
                     actual["externalid"] or actual["id"],
                     "",
-                    money(total),
+                    money(debit_total(actual)),
                     actual["trandate"],
                 )
             )
-    derived.update(inventory_rows(world))
-    return derived
+    return rows
 
 
 def inventory_rows(world: World) -> set[Row]:
