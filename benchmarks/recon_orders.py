@@ -372,10 +372,10 @@ def _exception_models() -> dict[str, str]:
     """The models of sql/recon (read from disk now) that `recon.exceptions` needs, by name."""
     import re
 
-    from retail_sync.reconcile.engine import _models
+    from retail_sync.reconcile.engine import read_models
     from retail_sync.warehouse.catalog import SQL_DIR
 
-    models = _models(SQL_DIR, "recon")
+    models = read_models(SQL_DIR, "recon")
     needed, pending = set(), ["exceptions"]
     while pending:
         name = pending.pop()
@@ -388,7 +388,7 @@ def _exception_models() -> dict[str, str]:
 def _engine_connection(data: Path) -> object:
     """The adapter views, then the engine's models over them, as the engine computes them:
     each a table, computed once in dependency order (retail_sync/reconcile/engine.py)."""
-    from retail_sync.reconcile.engine import _materialize
+    from retail_sync.reconcile.engine import materialize_models
 
     connection = _engine_settings(data)
     _config_views(connection)
@@ -396,7 +396,7 @@ def _engine_connection(data: Path) -> object:
         connection.execute(
             f"create view staging.{path.stem} as select * from read_parquet('{path}')"
         )
-    _materialize(connection, "recon", _exception_models())
+    materialize_models(connection, "recon", _exception_models())
     return connection
 
 

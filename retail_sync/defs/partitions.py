@@ -5,6 +5,9 @@ from datetime import date
 
 import dagster as dg
 
+# Re-exported: retail_sync.app.ingest imports it from here.
+from retail_sync.defs.keys import partition_key as partition_key
+from retail_sync.defs.keys import split_partition_key
 from retail_sync.settings import SettingsError
 
 FIRST_DATE_ENV = "RETAIL_SYNC_FIRST_BUSINESS_DATE"
@@ -34,15 +37,6 @@ date_shop_partitions = dg.MultiPartitionsDefinition(
 single_run = dg.BackfillPolicy.single_run()
 
 
-def partition_key(business_date: date, shop_id: str) -> str:
-    """The multi-partition key of one business date and shop (`YYYY-MM-DD|shop`)."""
-    return f"{business_date.isoformat()}|{shop_id}"
-
-
 def partitions_of(context: dg.AssetExecutionContext) -> list[tuple[date, str]]:
     """(business date, shop id) for every partition this run materializes, in a stable order."""
-    pairs = []
-    for key in context.partition_keys:
-        dimensions = date_shop_partitions.get_partition_key_from_str(key).keys_by_dimension
-        pairs.append((date.fromisoformat(dimensions["date"]), dimensions["shop"]))
-    return sorted(pairs)
+    return sorted(split_partition_key(key) for key in context.partition_keys)

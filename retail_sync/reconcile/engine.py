@@ -26,8 +26,9 @@ from retail_sync.warehouse.catalog import (
 )
 from retail_sync.warehouse.lake import Lake
 
-# What the reconciliation publishes per (business date, shop): lake entity → model.
-OUTPUTS = (
+# What the reconciliation publishes per (business date, shop): each is a model of sql/recon and an
+# entity of the lake's `recon/shopify` zone.
+RECON_OUTPUTS = (
     "exceptions",
     "holds",
     "match_summary",
@@ -41,7 +42,7 @@ class ReconciliationError(RetailSyncError):
     """A model could not be computed (its inputs are missing or it is wrong)."""
 
 
-def _materialize(
+def materialize_models(
     connection: duckdb.DuckDBPyConnection, schema: str, models: dict[str, str]
 ) -> None:
     """Create `schema.<name>` tables from `models` (name → SQL), in dependency order."""
@@ -61,7 +62,8 @@ def _materialize(
             raise ReconciliationError(f"cannot compute {detail}")
 
 
-def _models(sql_dir: Path, schema: str) -> dict[str, str]:
+def read_models(sql_dir: Path, schema: str) -> dict[str, str]:
+    """The models of `sql_dir/<schema>/*.sql`: file stem → SQL (no trailing `;`)."""
     return {
         path.stem: path.read_text(encoding="utf-8").strip().rstrip(";")
         for path in sorted((sql_dir / schema).glob("*.sql"))
@@ -125,7 +127,7 @@ def reconciliation_connection(
         define_payout_consistency_view(connection, lake)
         define_config_views(connection, shops)
         define_matching_view(connection, shops)
-        staging = _models(sql_dir, "staging")
+        staging = read_models(sql_dir, "staging")
         if staging_from_lake:
             for name in list(staging):
                 source, entity = name.removeprefix("stg_").split("__", 1)
@@ -135,8 +137,8 @@ def reconciliation_connection(
                         f"select * from read_parquet('{str(directory).replace(chr(39), '')}"
                         "/**/*.parquet', hive_partitioning = false, union_by_name = true)"
                     )
-        _materialize(connection, "staging", staging)
-        _materialize(connection, "recon", _models(sql_dir, "recon"))
+        materialize_models(connection, "staging", staging)
+        materialize_models(connection, "recon", read_models(sql_dir, "recon"))
     except BaseException:
         connection.close()
         raise

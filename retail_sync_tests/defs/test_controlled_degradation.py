@@ -26,6 +26,7 @@ import duckdb
 import pytest
 
 from retail_sync.definitions import build_definitions
+from retail_sync.defs.keys import partition_key
 from retail_sync.defs.partitions import SHOP_PARTITIONS
 from retail_sync.defs.reconcile.assets import RECON_OUTPUTS
 from retail_sync.defs.settlement.jobs import NIGHTLY_SETTLEMENT_JOB
@@ -138,7 +139,7 @@ def nightly(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NightlyRun]:
 
 
 def _partition_keys() -> set[str]:
-    return {f"{day.isoformat()}|{shop}" for day in (FIRST, LAST) for shop in SHOPS}
+    return {partition_key(day, shop) for day in (FIRST, LAST) for shop in SHOPS}
 
 
 def _value(materialization: dg.AssetMaterialization, label: str) -> Any:
@@ -187,7 +188,7 @@ def test_the_payout_check_holds_the_payout_instead_of_stopping_the_run(
 
 def test_the_report_says_what_is_held_and_why(nightly: NightlyRun) -> None:
     reports = nightly.materializations(["recon", "settlement_report"])
-    payout_day = reports[f"{PAYOUT_DAY}|{AFFECTED_SHOP}"]
+    payout_day = reports[partition_key(date.fromisoformat(PAYOUT_DAY), AFFECTED_SHOP)]
     assert _value(payout_day, "reconciled") is False
     assert _value(payout_day, "status") == "held"
     assert _value(payout_day, "held_payouts") == 1
@@ -198,25 +199,27 @@ def test_the_report_says_what_is_held_and_why(nightly: NightlyRun) -> None:
     page = (nightly.paths.home / "reports" / AFFECTED_SHOP / f"{PAYOUT_DAY}.html").read_text()
     assert "Held records" in page and f"shopify:payout:{HELD_PAYOUT}" in page
 
-    quarantine_day = reports[f"{QUARANTINE_DAY}|{AFFECTED_SHOP}"]
+    quarantine_day = reports[partition_key(date.fromisoformat(QUARANTINE_DAY), AFFECTED_SHOP)]
     assert _value(quarantine_day, "status") == "held"
     assert f"shopify:balance_transaction:{BROKEN_BALANCE_TRANSACTION}" in _value(
         quarantine_day, "holds"
     )
     assert "quarantined" in _value(quarantine_day, "holds")
 
-    held = nightly.materializations(["recon", "holds"])[f"{PAYOUT_DAY}|{AFFECTED_SHOP}"]
+    held = nightly.materializations(["recon", "holds"])[
+        partition_key(date.fromisoformat(PAYOUT_DAY), AFFECTED_SHOP)
+    ]
     assert _value(held, "held_records") == 2
     assert _value(held, "held_shop_days") == [
-        f"{QUARANTINE_DAY}|{AFFECTED_SHOP}",
-        f"{PAYOUT_DAY}|{AFFECTED_SHOP}",
+        partition_key(date.fromisoformat(QUARANTINE_DAY), AFFECTED_SHOP),
+        partition_key(date.fromisoformat(PAYOUT_DAY), AFFECTED_SHOP),
     ]
 
 
 def test_the_other_shop_days_are_unaffected(nightly: NightlyRun) -> None:
     reports = nightly.materializations(["recon", "settlement_report"])
     for day in (FIRST, LAST):
-        report = reports[f"{day}|alpen-supply"]
+        report = reports[partition_key(day, "alpen-supply")]
         assert _value(report, "reconciled") is True
         assert _value(report, "status") == "reconciled"
         assert _value(report, "held_records") == 0

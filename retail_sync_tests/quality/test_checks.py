@@ -9,6 +9,7 @@ check; the code location registers every suite and the freshness policies."""
 
 import json
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import dagster as dg
 import pyarrow as pa
 import pytest
 
+from retail_sync.defs import keys
 from retail_sync.defs.partitions import SHOP_PARTITIONS, date_shop_partitions, single_run
 from retail_sync.defs.quality.automation import checked_eager
 from retail_sync.defs.quality.checks import build_quality_checks, partitions_from_tags
@@ -29,7 +31,7 @@ from retail_sync.shopify.tables import SCHEMAS
 from retail_sync.warehouse.lake import Lake, write_table_partition
 from retail_sync_tests.quality.partitions import DATE, SHOP, good_tables
 
-PARTITION_KEY = f"{DATE}|{SHOP}"
+PARTITION_KEY = keys.partition_key(date.fromisoformat(DATE), SHOP)
 BALANCE = dg.AssetKey(["raw", "shopify", "balance_transactions"])
 PAYOUTS = dg.AssetKey(["raw", "shopify", "payouts"])
 STAGED_BALANCE = dg.AssetKey(["staging", "shopify", "balance_transactions"])
@@ -281,8 +283,8 @@ def test_partitions_come_from_the_run_tags(instance: dg.DagsterInstance) -> None
     ]
     ranged = partitions_from_tags(
         {
-            "dagster/asset_partition_range_start": f"2026-10-31|{SHOP}",
-            "dagster/asset_partition_range_end": "2026-11-01|s2",
+            "dagster/asset_partition_range_start": keys.partition_key(date(2026, 10, 31), SHOP),
+            "dagster/asset_partition_range_end": keys.partition_key(date(2026, 11, 1), "s2"),
         },
         instance,
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from retail_sync.defs.keys import partition_key
 from retail_sync.erp.landing import QUARANTINE_SCHEMA, quarantine_dir
 from retail_sync.reconcile.engine import reconciliation_connection
 from retail_sync.warehouse.lake import write_table_partition
@@ -40,7 +41,7 @@ def test_a_quarantined_gl_line_holds_its_shop_day(tmp_path: Path) -> None:
                     "subsidiary_id": shops[0].erp_subsidiary_id,
                     "window_start": date(2026, 10, 31),
                     "window_end": date(2026, 11, 1),
-                    "partition": f"2026-10-31|{shop}",
+                    "partition": partition_key(date(2026, 10, 31), shop),
                 }
             ],
             schema=QUARANTINE_SCHEMA,

@@ -16,6 +16,7 @@ import dagster as dg
 import pyarrow as pa
 import pytest
 
+from retail_sync.defs.keys import partition_key
 from retail_sync.defs.partitions import SHOP_PARTITIONS
 from retail_sync.defs.reconcile.report import (
     SETTLEMENT_REPORT_KEY,
@@ -280,7 +281,7 @@ def test_asset_reports_each_partition_of_a_single_run(paths: Paths) -> None:
                 instance=instance,
                 resources=resources,
                 run_config=run_config,
-                tags=_ranged(f"{DAY}|{SHOP}", f"{NEXT_DAY}|{SHOP}"),
+                tags=_ranged(partition_key(DAY, SHOP), partition_key(NEXT_DAY, SHOP)),
             )
             for _ in range(2)  # a re-run gives the same figures
         ]
@@ -293,9 +294,9 @@ def test_asset_reports_each_partition_of_a_single_run(paths: Paths) -> None:
         for result in results
     ]
     first = by_partition[0]
-    assert sorted(first) == [f"2026-03-04|{SHOP}", f"2026-03-05|{SHOP}"]  # one each
+    assert sorted(first) == [partition_key(DAY, SHOP), partition_key(NEXT_DAY, SHOP)]  # one each
     assert len(results[0].get_asset_materialization_events()) == 2
-    day, next_day = first[f"2026-03-04|{SHOP}"], first[f"2026-03-05|{SHOP}"]
+    day, next_day = first[partition_key(DAY, SHOP)], first[partition_key(NEXT_DAY, SHOP)]
     assert (day["exception_count"].value, next_day["exception_count"].value) == (5, 2)
     assert day["total_abs_variance"].value == 247.52
     assert day["matched_pct"].value == 86.11 and day["payouts_reconciled_pct"].value == 75.0

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import dagster as dg
 
 from retail_sync.defs.failures import retried_only_when_transient
+from retail_sync.defs.keys import ERP_GROUP, partition_key
 from retail_sync.defs.metadata import markdown_table, rows_metadata
 from retail_sync.defs.partitions import date_shop_partitions, partitions_of, single_run
 from retail_sync.defs.resources import ERPResource, LakeResource, ShopsResource
@@ -16,7 +17,6 @@ from retail_sync.erp.port import ERPPort
 if TYPE_CHECKING:
     from retail_sync.erp.landing import LandingStats
 
-ERP_GROUP = "ingest_erp"
 KEY_PREFIX = ["raw", "erp"]
 # Reads from the ERP retry on the asset; the adapter already retries single requests.
 ERP_RETRY = dg.RetryPolicy(
@@ -24,8 +24,11 @@ ERP_RETRY = dg.RetryPolicy(
 )
 
 
-def _snapshot_asset(name: str, description: str, land_function: str) -> dg.AssetsDefinition:
-    """An unpartitioned ERP table replaced whole on every run by `erp.landing.<land_function>`."""
+def _snapshot_asset(
+    name: str, description: str, land: Callable[[ERPPort, Path, Path], "LandingStats"]
+) -> dg.AssetsDefinition:
+    """An unpartitioned ERP table replaced whole on every run:
+    `land(port, directory, quarantine directory)`."""
 
     @dg.asset(
         name=name,
@@ -38,15 +41,13 @@ def _snapshot_asset(name: str, description: str, land_function: str) -> dg.Asset
     def _asset(
         context: dg.AssetExecutionContext, erp: ERPResource, lake: LakeResource
     ) -> dg.MaterializeResult:
-        from retail_sync.erp import landing
+        from retail_sync.erp.landing import quarantine_dir
 
         with retried_only_when_transient():
             the_lake = lake.lake()
             directory = the_lake.partition_dir("raw", "erp", name)
-            quarantine = landing.quarantine_dir(the_lake, name)
-            stats: LandingStats = getattr(landing, land_function)(
-                erp.port(), directory=directory, quarantine_directory=quarantine
-            )
+            quarantine = quarantine_dir(the_lake, name)
+            stats = land(erp.port(), directory, quarantine)
         if stats.quarantined:
             context.log.warning(f"{stats.quarantined} {name} row(s) quarantined in {quarantine}")
         return dg.MaterializeResult(
@@ -61,15 +62,27 @@ def _snapshot_asset(name: str, description: str, land_function: str) -> dg.Asset
     return _asset
 
 
+def _land_accounts(port: ERPPort, directory: Path, quarantine: Path) -> "LandingStats":
+    from retail_sync.erp.landing import land_accounts
+
+    return land_accounts(port, directory=directory, quarantine_directory=quarantine)
+
+
+def _land_periods(port: ERPPort, directory: Path, quarantine: Path) -> "LandingStats":
+    from retail_sync.erp.landing import land_periods
+
+    return land_periods(port, directory=directory, quarantine_directory=quarantine)
+
+
 accounts = _snapshot_asset(
     "accounts",
     "Chart of accounts as the ERP holds it (snapshot, replaced on every run).",
-    "land_accounts",
+    _land_accounts,
 )
 periods = _snapshot_asset(
     "periods",
     "Accounting periods and their status: open, locked or closed (snapshot).",
-    "land_periods",
+    _land_periods,
 )
 
 
@@ -111,7 +124,7 @@ def _partitioned_asset(
                 directory = the_lake.partition_dir("raw", "erp", name, shop=shop_id, date=day)
                 quarantine = quarantine_dir(the_lake, name, shop=shop_id, date=day)
                 stats = land(port, business_date, subsidiary, directory, quarantine)
-                key = f"{business_date}|{shop_id}"
+                key = partition_key(business_date, shop_id)
                 rows[key], quarantined[key] = stats.rows, stats.quarantined
                 windows.append(f"{shop_id} {business_date} (subsidiary {subsidiary})")
         held = {key: count for key, count in sorted(quarantined.items()) if count}

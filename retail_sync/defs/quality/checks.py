@@ -21,6 +21,7 @@ from typing import Any
 
 import dagster as dg
 
+from retail_sync.defs.keys import PARTITION_KEY_SEPARATOR, split_partition_key
 from retail_sync.defs.metadata import markdown_table
 from retail_sync.defs.partitions import date_shop_partitions
 from retail_sync.defs.resources import LakeResource
@@ -30,20 +31,20 @@ from retail_sync.quality.expectations import (
     Expectation,
     Suite,
 )
+from retail_sync.quality.partitions import latest_partitions
 from retail_sync.quality.runner import ExpectationResult, PartitionRef, SuiteResult
 from retail_sync.warehouse.lake import Lake
 
 PARTITION_TAG = "dagster/partition"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
-QUALITY_GROUP_TAG = "retail_sync/quality"
 
 
 def _refs(keys: Sequence[str]) -> list[PartitionRef]:
     refs = []
     for key in keys:
-        dimensions = date_shop_partitions.get_partition_key_from_str(key).keys_by_dimension
-        refs.append(PartitionRef(shop=dimensions["shop"], date=dimensions["date"]))
+        business_date, shop_id = split_partition_key(key)
+        refs.append(PartitionRef(shop=shop_id, date=business_date.isoformat()))
     return sorted(set(refs), key=lambda ref: (ref.date or "", ref.shop or ""))
 
 
@@ -51,7 +52,7 @@ def partitions_from_tags(
     tags: dict[str, str], instance: dg.DagsterInstance | None
 ) -> list[PartitionRef] | None:
     """The (shop, date) partitions a run covers, from its tags; None if it names none."""
-    if PARTITION_TAG in tags and "|" in tags[PARTITION_TAG]:
+    if PARTITION_TAG in tags and PARTITION_KEY_SEPARATOR in tags[PARTITION_TAG]:
         return _refs([tags[PARTITION_TAG]])
     if RANGE_START_TAG in tags and RANGE_END_TAG in tags:
         keys = date_shop_partitions.get_partition_keys_in_range(
@@ -60,17 +61,6 @@ def partitions_from_tags(
         )
         return _refs(keys)
     return None
-
-
-def latest_partitions(lake: Lake, suite: Suite) -> list[PartitionRef]:
-    """The newest landed business date of each shop (for a check run outside a partitioned run)."""
-    root = lake.entity_dir(suite.zone, suite.source, suite.entity)
-    refs = []
-    for shop in sorted(root.glob("shop=*")):
-        dates = sorted(path.name.removeprefix("date=") for path in shop.glob("date=*"))
-        if dates:
-            refs.append(PartitionRef(shop=shop.name.removeprefix("shop="), date=dates[-1]))
-    return refs
 
 
 def _severity(expectation: Expectation) -> dg.AssetCheckSeverity:

@@ -18,21 +18,15 @@ from collections.abc import Iterator
 
 import dagster as dg
 
+from retail_sync.defs.keys import RECONCILE_GROUP, partition_key
 from retail_sync.defs.metadata import markdown_table, rows_metadata
 from retail_sync.defs.partitions import date_shop_partitions, partitions_of, single_run
 from retail_sync.defs.quality.automation import checked_eager
 from retail_sync.defs.resources import LakeResource, ShopsResource
 from retail_sync.defs.staging.assets import MODEL_INPUTS, staging_location
+from retail_sync.reconcile.engine import RECON_OUTPUTS
 
-RECONCILE_GROUP = "reconcile"
-RECON_OUTPUTS = (
-    "exceptions",
-    "holds",
-    "match_summary",
-    "clearing_rollforward",
-    "posting_latency",
-    "inventory_status",
-)
+RECON_KEYS = [dg.AssetKey(["recon", name]) for name in RECON_OUTPUTS]
 STAGING_KEYS = [dg.AssetKey(["staging", *staging_location(model)]) for model in MODEL_INPUTS]
 DESCRIPTIONS = {
     "exceptions": "Every difference between Shopify and the ledger, classified, with a "
@@ -89,7 +83,7 @@ def reconciliation(
                 directory = the_lake.partition_dir(
                     "recon", "shopify", name, shop=shop_id, date=business_date.isoformat()
                 )
-                rows[name][f"{business_date}|{shop_id}"] = write_partition(
+                rows[name][partition_key(business_date, shop_id)] = write_partition(
                     directory, reader.schema, reader
                 )
         for shop_id, business_date, shopify_ref, reason, detail in connection.execute(
@@ -99,7 +93,7 @@ def reconciliation(
             if (business_date, shop_id) in run_partitions:
                 holds.append(
                     {
-                        "partition": f"{business_date}|{shop_id}",
+                        "partition": partition_key(business_date, shop_id),
                         "record": shopify_ref,
                         "reason": reason,
                         "detail": detail.replace("|", "\\|"),

@@ -28,9 +28,10 @@ from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
+from retail_sync.defs.keys import RECONCILE_GROUP
 from retail_sync.defs.metadata import markdown_table
 from retail_sync.defs.partitions import date_shop_partitions, partitions_of, single_run
-from retail_sync.defs.reconcile.assets import RECON_OUTPUTS
+from retail_sync.defs.reconcile.assets import RECON_KEYS
 from retail_sync.defs.resources import LakeResource, ShopsResource
 from retail_sync.settings import Paths
 
@@ -41,8 +42,6 @@ if TYPE_CHECKING:
 # The lifecycle and report modules (SQLAlchemy, ~80 ms) are imported when the asset runs, not
 # when the code location loads.
 
-RECONCILE_GROUP = "reconcile"
-RECON_KEYS = [dg.AssetKey(["recon", entity]) for entity in RECON_OUTPUTS]
 SETTLEMENT_REPORT_KEY = dg.AssetKey(["recon", "settlement_report"])
 
 

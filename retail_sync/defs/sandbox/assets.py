@@ -12,11 +12,10 @@ import dagster as dg
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
+from retail_sync.defs.keys import SANDBOX_GROUP
 from retail_sync.defs.metadata import markdown_table
 from retail_sync.defs.resources import LakeResource, SandboxWorldResource
 from retail_sync.warehouse.lake import write_table_partition
-
-SANDBOX_GROUP = "sandbox"
 
 TRUTH_SCHEMA = pa.schema(
     [

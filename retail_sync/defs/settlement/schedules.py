@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
+from retail_sync.defs.keys import partition_key
 from retail_sync.defs.partitions import SHOP_PARTITIONS
 from retail_sync.defs.resources import ShopsResource
 from retail_sync.defs.settlement.jobs import NIGHTLY_SETTLEMENT_JOB
@@ -34,8 +35,8 @@ def settlement_range_tags(first: date, last: date, shops: Sequence[str]) -> dict
     spans the registry's first and last shop.
     """
     return {
-        "dagster/asset_partition_range_start": f"{first.isoformat()}|{shops[0]}",
-        "dagster/asset_partition_range_end": f"{last.isoformat()}|{shops[-1]}",
+        "dagster/asset_partition_range_start": partition_key(first, shops[0]),
+        "dagster/asset_partition_range_end": partition_key(last, shops[-1]),
     }
 
 

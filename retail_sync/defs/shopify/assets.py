@@ -15,21 +15,18 @@ from typing import TYPE_CHECKING, Any
 import dagster as dg
 
 from retail_sync.defs.failures import retried_only_when_transient
+from retail_sync.defs.keys import SHOPIFY_GROUP, partition_key
 from retail_sync.defs.metadata import rows_metadata
-from retail_sync.defs.partitions import (
-    date_shop_partitions,
-    partition_key,
-    partitions_of,
-    single_run,
-)
+from retail_sync.defs.partitions import date_shop_partitions, partitions_of, single_run
 from retail_sync.defs.resources import LakeResource, ShopifyResource, ShopsResource
 from retail_sync.warehouse.lake import Lake
 
 if TYPE_CHECKING:
+    from retail_sync.shopify.client import ShopifyClient
+    from retail_sync.shopify.extract import ExtractStats
     from retail_sync.shopify.landing import FreeTextPolicy
     from retail_sync.shops import ShopSettings
 
-SHOPIFY_GROUP = "ingest_shopify"
 KEY_PREFIX = ["raw", "shopify"]
 ORDER_TABLES = (
     "orders",
@@ -49,7 +46,13 @@ COMMON: dict[str, Any] = {
 }
 
 
-def _directory_for(lake: Lake, shop_id: str, business_date: str) -> Callable[[str], Path]:
+# A shop-day's folder in the lake for each table an extraction writes.
+DirectoryFor = Callable[[str], Path]
+# Reads one shop-day into the lake: (client, shop, business date, its folders) → what it read.
+Extraction = Callable[["ShopifyClient", "ShopSettings", date, DirectoryFor], "ExtractStats"]
+
+
+def _directory_for(lake: Lake, shop_id: str, business_date: str) -> DirectoryFor:
     def directory(table: str) -> Path:
         return lake.partition_dir("raw", "shopify", table, shop=shop_id, date=business_date)
 
@@ -177,7 +180,16 @@ def orders(
         yield dg.MaterializeResult(asset_key=[*KEY_PREFIX, table], metadata=metadata)
 
 
-def _single_table_asset(name: str, description: str, extract_name: str) -> dg.AssetsDefinition:
+def _single_table_asset(
+    name: str, description: str, extract: Extraction, *, snapshot: bool = False
+) -> dg.AssetsDefinition:
+    """An asset landing table `name` with `extract` for each (business date, shop) of the run.
+
+    A `snapshot` table (inventory levels) is read as Shopify holds it now, so only a day that
+    ended at most `inventory_snapshot_max_age` ago is read; the others are skipped and listed in
+    the metadata.
+    """
+
     @dg.asset(
         name=name,
         key_prefix=KEY_PREFIX,
@@ -192,9 +204,6 @@ def _single_table_asset(name: str, description: str, extract_name: str) -> dg.As
         lake: LakeResource,
         shops: ShopsResource,
     ) -> dg.MaterializeResult:
-        from retail_sync.shopify import extract
-
-        extract_function = getattr(extract, extract_name)
         the_lake, settings = lake.lake(), shops.shops()
         totals = _Totals()
         stale: list[str] = []
@@ -203,31 +212,17 @@ def _single_table_asset(name: str, description: str, extract_name: str) -> dg.As
             for business_date, shop_id in partitions_of(context):
                 shop = settings[shop_id]
                 directories = _directory_for(the_lake, shop_id, business_date.isoformat())
-                if name == "inventory_levels":
+                if snapshot:
                     _, end = shop.day_window(business_date)
                     if not timedelta(0) <= now - end <= shopify.inventory_snapshot_max_age():
                         # Shopify answers today's quantities only: a day not over yet, or long over
                         # (a backfill, a lookback re-run), keeps its earlier snapshot or gets none.
                         stale.append(partition_key(business_date, shop_id))
                         continue
-                    stats = extract_function(
-                        shopify.client(shop),
-                        shop_id=shop_id,
-                        as_of=end,
-                        partition_dir_for=directories,
-                    )
-                else:
-                    start, end = shop.day_window(business_date)
-                    stats = extract_function(
-                        shopify.client(shop),
-                        shop_id=shop_id,
-                        window_start=start,
-                        window_end=end,
-                        partition_dir_for=directories,
-                    )
+                stats = extract(shopify.client(shop), shop, business_date, directories)
                 totals.add(stats, partition_key(business_date, shop_id))
         metadata = totals.metadata(name)
-        if name == "inventory_levels":
+        if snapshot:
             metadata["snapshots_skipped"] = len(stale)
             if stale:
                 metadata["skipped_partitions"] = dg.MetadataValue.md(
@@ -241,16 +236,60 @@ def _single_table_asset(name: str, description: str, extract_name: str) -> dg.As
     return _asset
 
 
+def _extract_payouts(
+    client: "ShopifyClient",
+    shop: "ShopSettings",
+    business_date: date,
+    directories: DirectoryFor,
+) -> "ExtractStats":
+    from retail_sync.shopify.extract import extract_payouts
+
+    start, end = shop.day_window(business_date)
+    return extract_payouts(
+        client, shop_id=shop.id, window_start=start, window_end=end, partition_dir_for=directories
+    )
+
+
+def _extract_balance_transactions(
+    client: "ShopifyClient",
+    shop: "ShopSettings",
+    business_date: date,
+    directories: DirectoryFor,
+) -> "ExtractStats":
+    from retail_sync.shopify.extract import extract_balance_transactions
+
+    start, end = shop.day_window(business_date)
+    return extract_balance_transactions(
+        client, shop_id=shop.id, window_start=start, window_end=end, partition_dir_for=directories
+    )
+
+
+def _extract_inventory_levels(
+    client: "ShopifyClient",
+    shop: "ShopSettings",
+    business_date: date,
+    directories: DirectoryFor,
+) -> "ExtractStats":
+    """The levels as Shopify holds them now, recorded as of the end of the business date."""
+    from retail_sync.shopify.extract import extract_inventory_levels
+
+    _, end = shop.day_window(business_date)
+    return extract_inventory_levels(
+        client, shop_id=shop.id, as_of=end, partition_dir_for=directories
+    )
+
+
 payouts = _single_table_asset(
-    "payouts", "Shopify Payments payouts issued on the date.", "extract_payouts"
+    "payouts", "Shopify Payments payouts issued on the date.", _extract_payouts
 )
 balance_transactions = _single_table_asset(
     "balance_transactions",
     "Shopify Payments balance transactions dated on the date (the statement of account).",
-    "extract_balance_transactions",
+    _extract_balance_transactions,
 )
 inventory_levels = _single_table_asset(
     "inventory_levels",
     "Inventory quantities (every quantity name) per item and location at the end of the date.",
-    "extract_inventory_levels",
+    _extract_inventory_levels,
+    snapshot=True,
 )

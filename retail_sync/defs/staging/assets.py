@@ -8,11 +8,10 @@ byte-identical.
 
 import dagster as dg
 
+from retail_sync.defs.keys import STAGING_GROUP, partition_key
 from retail_sync.defs.metadata import rows_metadata
 from retail_sync.defs.partitions import date_shop_partitions, partitions_of, single_run
 from retail_sync.defs.resources import LakeResource, ShopsResource
-
-STAGING_GROUP = "staging"
 
 # Each model and the raw assets it reads.
 MODEL_INPUTS: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -113,7 +112,7 @@ def _staging_asset(model: str, inputs: tuple[tuple[str, ...], ...]) -> dg.Assets
                 directory = the_lake.partition_dir(
                     "staging", source, entity, shop=shop_id, date=business_date.isoformat()
                 )
-                rows[f"{business_date}|{shop_id}"] = write_partition(
+                rows[partition_key(business_date, shop_id)] = write_partition(
                     directory, reader.schema, reader
                 )
         return dg.MaterializeResult(metadata=rows_metadata(rows))

@@ -5,8 +5,9 @@ from typing import Any
 import dagster as dg
 
 from retail_sync.defs.erp import assets as erp_assets
+from retail_sync.defs.keys import WAREHOUSE_GROUP
 from retail_sync.defs.metadata import markdown_table
-from retail_sync.defs.reconcile.assets import RECON_OUTPUTS
+from retail_sync.defs.reconcile.assets import RECON_KEYS
 from retail_sync.defs.resources import LakeResource, ShopsResource, WarehouseResource
 from retail_sync.defs.shopify import assets as shopify_assets
 from retail_sync.defs.staging.assets import staging_assets
@@ -24,8 +25,8 @@ RAW_ASSETS = [
 
 
 @dg.asset(
-    deps=[*RAW_ASSETS, *staging_assets, *(dg.AssetKey(["recon", name]) for name in RECON_OUTPUTS)],
-    group_name="warehouse",
+    deps=[*RAW_ASSETS, *staging_assets, *RECON_KEYS],
+    group_name=WAREHOUSE_GROUP,
     pool="duckdb_writer",
     description="A DuckDB file of views (schemas raw, staging, recon, journals) over the lake, "
     "for analysts; replaced atomically, never held open by the pipeline (docs/analysts.md).",

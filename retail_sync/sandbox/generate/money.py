@@ -18,14 +18,6 @@ def format_cents(amount: int) -> str:
     return f"{amount // 100}.{amount % 100:02d}"
 
 
-def parse_cents(text: str) -> int:
-    """`"12.34"` -> `1234`; the inverse of `format_cents` for well-formed money strings."""
-    negative = text.startswith("-")
-    whole, _, fraction = text.lstrip("-").partition(".")
-    value = int(whole) * 100 + int((fraction + "00")[:2])
-    return -value if negative else value
-
-
 def scale(amount: int, rate_millionths: int) -> int:
     """`amount × rate`, rounded half-up (away from zero) to whole cents."""
     product = amount * rate_millionths
