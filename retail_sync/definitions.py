@@ -71,7 +71,7 @@ def build_definitions(paths: Paths, *, shopify_base_url: str | None = None) -> d
             "lake": LakeResource(root=str(paths.lake)),
             "shops": ShopsResource(path=str(paths.shops_file)),
             "shopify": ShopifyResource(base_url=shopify_base_url),
-            "erp": ERPResource(),
+            "erp": ERPResource.from_environment(),
             "sandbox": SandboxWorldResource(path=str(paths.world)),
             "warehouse": WarehouseResource(catalog=str(paths.warehouse)),
             **reconcile_report_resources(paths),

@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import dagster as dg
+from pydantic import Field
 
 from retail_sync.sandbox.world import World
 from retail_sync.shops import ShopSettings, ShopSettingsError, load_shops
 from retail_sync.warehouse.lake import Lake
 
 if TYPE_CHECKING:
+    from retail_sync.erp.netsuite.config import NetSuiteConfig
     from retail_sync.erp.port import ERPPort
     from retail_sync.shopify.client import ShopifyClient
 
@@ -87,18 +89,80 @@ class ShopifyResource(dg.ConfigurableResource):
 
 
 class ERPResource(dg.ConfigurableResource):
-    """The ERP behind the port; NetSuite, configured from the NETSUITE_* environment variables."""
+    """NetSuite behind the ERP port: each field is the NETSUITE_* setting of its name (docs/erp.md).
+
+    A field left None reads the variable itself when the resource is used, so `ERPResource()` is
+    configured by the environment alone. Every field is optional: an account uses one of two auth
+    modes, and `NetSuiteConfig.from_env` names what is missing of the one it started to describe.
+    """
+
+    account_id: str | None = None
+    base_url: str | None = None
+    # OAuth 2.0 client credentials (machine to machine).
+    client_id: str | None = None
+    certificate_id: str | None = None
+    private_key_path: str | None = None
+    # OAuth 1.0a token-based auth; the two secrets are kept out of reprs.
+    consumer_key: str | None = None
+    consumer_secret: str | None = Field(default=None, repr=False)
+    token_id: str | None = None
+    token_secret: str | None = Field(default=None, repr=False)
+    # Tuning, as text: `NetSuiteConfig.from_env` checks each and says what form it accepts.
+    connect_timeout: str | None = None
+    read_timeout: str | None = None
+    max_attempts: str | None = None
+    concurrency: str | None = None
+
+    @classmethod
+    def from_environment(cls) -> "ERPResource":
+        """Every NETSUITE_* setting set in the environment now, as a `dg.EnvVar` field.
+
+        Dagster resolves an EnvVar when a run starts and fails the run when its variable is
+        unset, so the settings of the auth mode not in use must be left out, not passed.
+        """
+        from retail_sync.erp.netsuite.config import KNOWN_SETTINGS
+
+        return cls(
+            **{
+                _field_of(setting): dg.EnvVar(setting)
+                for setting in sorted(KNOWN_SETTINGS)
+                if setting in os.environ
+            }
+        )
+
+    def settings(self) -> dict[str, str]:
+        """The NETSUITE_* settings: each field, or the variable itself where the field is None."""
+        from retail_sync.erp.netsuite.config import KNOWN_SETTINGS
+
+        settings = {}
+        for setting in KNOWN_SETTINGS:
+            value = getattr(self, _field_of(setting))
+            # An EnvVar is still unresolved when the resource is used outside a run.
+            if value is None or isinstance(value, dg.EnvVar):
+                value = os.environ.get(setting if value is None else value.env_var_name)
+            if value is not None:
+                settings[setting] = value
+        return settings
+
+    def config(self) -> "NetSuiteConfig":
+        """The connection these settings describe, or NetSuiteConfigError naming the setting."""
+        from retail_sync.erp.netsuite.config import NetSuiteConfig
+
+        return NetSuiteConfig.from_env(self.settings())
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         # A configuration error fails the step here, once: Dagster retries only an asset's body.
-        from retail_sync.erp.netsuite.config import NetSuiteConfig
-
-        NetSuiteConfig.from_env()
+        self.config()
 
     def port(self) -> "ERPPort":
-        from retail_sync.erp.netsuite import netsuite_erp_from_env
+        from retail_sync.erp.netsuite import NetSuiteClient, NetSuiteERP
 
-        return netsuite_erp_from_env()
+        return NetSuiteERP(NetSuiteClient(self.config()))
+
+
+def _field_of(setting: str) -> str:
+    """The ERPResource field of a NETSUITE_* setting: NETSUITE_ACCOUNT_ID is `account_id`."""
+    return setting.removeprefix("NETSUITE_").lower()
 
 
 class SandboxWorldResource(dg.ConfigurableResource):

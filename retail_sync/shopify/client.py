@@ -3,8 +3,9 @@
 Pacing keeps a local model of Shopify's leaky bucket, refreshed from every response's
 `extensions.cost.throttleStatus`; before a request whose estimated cost exceeds the modelled
 available points it waits exactly `(cost - available) / restoreRate`. THROTTLED answers (HTTP 200
-or 429), other 429s, 5xx and connection errors are retried with exponential backoff and full
-jitter (a `Retry-After` header is a floor). See docs/shopify.md.
+or 429), other 429s, 5xx and connection errors are retried with `retail_sync.retrying`'s
+full-jitter backoff (a `Retry-After` header is a floor), within the budget stated there. See
+docs/shopify.md.
 
 A response is judged by plain functions (`decode_body`, `interpret_response`,
 `QueryCost.from_extensions`) so its handling can be tested without a network. A body that is not
@@ -28,6 +29,13 @@ from typing import Any
 import httpx
 
 from retail_sync.errors import RetailSyncError
+from retail_sync.retrying import (
+    SHOPIFY_REQUEST,
+    SHOPIFY_THROTTLED_REQUEST,
+    Backoff,
+    RandomSource,
+    parse_retry_after,
+)
 from retail_sync.shopify.version import API_VERSION
 
 Clock = Callable[[], float]
@@ -38,10 +46,10 @@ THROTTLED = "THROTTLED"
 MAX_QUERY_COST = 1000
 PACING_MARGIN_SECONDS = 0.001
 MALFORMED_RESPONSE = "MALFORMED_RESPONSE"
-# Upper bounds on a single wait, whatever a response says: a full standard bucket refills in 20 s,
-# and an absurd `restoreRate` or `Retry-After` must never park a run for hours.
+# Upper bound on a single pacing wait, whatever a response says: a full standard bucket refills
+# in 20 s, and an absurd `restoreRate` must never park a run for hours (nor can a `Retry-After`:
+# SHOPIFY_REQUEST.max_retry_after_seconds).
 MAX_PACING_WAIT_SECONDS = 60.0
-MAX_RETRY_AFTER_SECONDS = 60.0
 
 
 class ShopifyError(RetailSyncError):
@@ -204,25 +212,33 @@ class ShopifyClient:
         *,
         api_version: str = API_VERSION,
         timeout: float = 30.0,
-        max_retries: int = 8,
-        max_throttled_retries: int = 60,
-        backoff_base: float = 0.5,
-        backoff_cap: float = 30.0,
+        max_retries: int = SHOPIFY_REQUEST.max_attempts - 1,
+        max_throttled_retries: int = SHOPIFY_THROTTLED_REQUEST.max_attempts - 1,
+        backoff_base: float = SHOPIFY_REQUEST.base_seconds,
+        backoff_cap: float = SHOPIFY_REQUEST.cap_seconds,
         clock: Clock = time.monotonic,
         sleep: Sleep = time.sleep,
-        jitter: Callable[[], float] = random.random,
+        rng: RandomSource | None = None,
         http: httpx.Client | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_version = api_version
         self.endpoint = f"{self.base_url}/admin/api/{api_version}/graphql.json"
-        self.max_retries = max_retries
-        self.max_throttled_retries = max_throttled_retries
-        self.backoff_base = backoff_base
-        self.backoff_cap = backoff_cap
+        self.backoff = Backoff(
+            max_attempts=max_retries + 1,
+            base_seconds=backoff_base,
+            cap_seconds=backoff_cap,
+            max_retry_after_seconds=SHOPIFY_REQUEST.max_retry_after_seconds,
+        )
+        self.throttled_backoff = Backoff(
+            max_attempts=max_throttled_retries + 1,
+            base_seconds=backoff_base,
+            cap_seconds=min(backoff_cap, SHOPIFY_THROTTLED_REQUEST.cap_seconds),
+            max_retry_after_seconds=SHOPIFY_THROTTLED_REQUEST.max_retry_after_seconds,
+        )
         self.clock = clock
         self.sleep = sleep
-        self.jitter = jitter
+        self.rng = rng or random.Random()  # noqa: S311 - jitter, not security
         self.throttle = ThrottleModel()
         self.stats = ClientStats()
         self.last_cost: QueryCost | None = None
@@ -272,7 +288,7 @@ class ShopifyClient:
         """
         body = {"query": query, "variables": dict(variables or {})}
         cost = estimated_cost if estimated_cost is not None else self._learned_costs.get(query)
-        attempt = 0
+        failed_attempts = 0
         throttled_attempts = 0
         while True:
             self._pace(cost or 0.0)
@@ -281,39 +297,44 @@ class ShopifyClient:
                 if self.last_cost is not None:
                     self._learned_costs[query] = self.last_cost.requested
                 return outcome
-            reason, retry_after, error = outcome.reason, outcome.retry_after, outcome.error
-            if reason == THROTTLED:
+            throttled = outcome.reason == THROTTLED
+            if throttled:
                 throttled_attempts += 1
-                self.stats.throttled += 1
-                if self.last_cost is not None:
-                    cost = self.last_cost.requested
-                    self._learned_costs[query] = cost
-                    if cost > self.last_cost.maximum_available:
-                        # This query can never fit the bucket: the caller must ask for less.
-                        self.stats.failed_requests += 1
-                        raise ShopifyError(
-                            "COST_EXCEEDS_BUCKET",
-                            f"requested cost {cost:g} exceeds the bucket "
-                            f"({self.last_cost.maximum_available:g})",
-                            error.request_id,
-                            extensions={
-                                "cost": cost,
-                                "maxCost": self.last_cost.maximum_available,
-                            },
-                        )
-                if throttled_attempts > self.max_throttled_retries:
-                    self.stats.failed_requests += 1
-                    raise error
+                cost = self._cost_after_throttling(query, cost, outcome.error)
+                retrying = self.throttled_backoff.may_retry(throttled_attempts)
             else:
-                attempt += 1
-                if attempt > self.max_retries:
-                    self.stats.failed_requests += 1
-                    raise error
+                failed_attempts += 1
+                retrying = self.backoff.may_retry(failed_attempts)
+            if not retrying:
+                self.stats.failed_requests += 1
+                raise outcome.error
             self.stats.retries += 1
-            self.stats.retry_reasons[reason] = self.stats.retry_reasons.get(reason, 0) + 1
-            self._backoff(
-                max(attempt, throttled_attempts), retry_after, throttled=reason == THROTTLED
+            reasons = self.stats.retry_reasons
+            reasons[outcome.reason] = reasons.get(outcome.reason, 0) + 1
+            backoff = self.throttled_backoff if throttled else self.backoff
+            attempt = max(failed_attempts, throttled_attempts)
+            self._wait(backoff.delay(attempt, self.rng, outcome.retry_after))
+
+    def _cost_after_throttling(
+        self, query: str, cost: float | None, error: ShopifyError
+    ) -> float | None:
+        """Count a THROTTLED answer and learn the query's cost from it; raise when the query
+        can never fit the bucket (the caller must ask for less)."""
+        self.stats.throttled += 1
+        if self.last_cost is None:
+            return cost
+        cost = self.last_cost.requested
+        self._learned_costs[query] = cost
+        if cost > self.last_cost.maximum_available:
+            self.stats.failed_requests += 1
+            raise ShopifyError(
+                "COST_EXCEEDS_BUCKET",
+                f"requested cost {cost:g} exceeds the bucket "
+                f"({self.last_cost.maximum_available:g})",
+                error.request_id,
+                extensions={"cost": cost, "maxCost": self.last_cost.maximum_available},
             )
+        return cost
 
     def _pace(self, cost: float) -> None:
         wait = self.throttle.wait_for(cost, self.clock())
@@ -321,15 +342,7 @@ class ShopifyClient:
             self.stats.throttle_wait_seconds += wait
             self.sleep(wait)
 
-    def _backoff(self, attempt: int, retry_after: float | None, *, throttled: bool) -> None:
-        """Full jitter: uniform in [0, min(cap, base * 2**attempt)]; Retry-After is a floor."""
-        ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
-        if throttled:
-            # The pacing wait computed from the fresh throttleStatus does the real waiting.
-            ceiling = min(ceiling, 1.0)
-        delay = self.jitter() * ceiling
-        if retry_after is not None:
-            delay = max(delay, retry_after)
+    def _wait(self, delay: float) -> None:
         if delay > 0:
             self.stats.backoff_wait_seconds += delay
             self.sleep(delay)
@@ -430,7 +443,9 @@ def interpret_response(
 ) -> dict[str, Any] | RetryableFailure:
     """One decoded response as its `data`, a failure worth retrying, or a raised ShopifyError."""
     request_id = headers.get("X-Request-Id")
-    retry_after = _retry_after(headers.get("Retry-After"))
+    retry_after = parse_retry_after(
+        headers.get("Retry-After"), maximum_seconds=SHOPIFY_REQUEST.max_retry_after_seconds
+    )
     errors = payload.get("errors") if payload is not None else None
     if _is_throttled(errors):
         return RetryableFailure(
@@ -476,18 +491,6 @@ def interpret_response(
             MALFORMED_RESPONSE, f"response data is {shape}, not an object", request_id
         )
     return data
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    if not math.isfinite(seconds):
-        return None
-    return min(MAX_RETRY_AFTER_SECONDS, max(0.0, seconds))
 
 
 def _is_throttled(errors: Any) -> bool:

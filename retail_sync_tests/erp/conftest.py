@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from retail_sync.erp.netsuite import NetSuiteClient, NetSuiteConfig, NetSuiteERP, RetryPolicy
+from retail_sync.erp.netsuite import NetSuiteClient, NetSuiteConfig, NetSuiteERP
+from retail_sync.retrying import Backoff
 from retail_sync.sandbox.netsuite import SANDBOX_CREDENTIALS, start_netsuite_simulator
 from retail_sync.sandbox.serving import RunningServer
 from retail_sync_tests.erp.netsuite_world import write_erp_world
@@ -34,7 +35,7 @@ def make_client(
         key_path = SANDBOX_CREDENTIALS.write_private_key(tmp_path / "netsuite-key.pem")
     env = SANDBOX_CREDENTIALS.environment(server.url, scheme=scheme, private_key_path=key_path)
     config = NetSuiteConfig.from_env(env)
-    kwargs.setdefault("retry", RetryPolicy(max_attempts=6, base_delay=0.01, max_delay=0.05))
+    kwargs.setdefault("retry", Backoff(max_attempts=6, base_seconds=0.01, cap_seconds=0.05))
     return NetSuiteClient(config, seed=1, **kwargs)  # type: ignore[arg-type]
 
 

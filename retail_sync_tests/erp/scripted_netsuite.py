@@ -10,7 +10,8 @@ from typing import Any
 
 import httpx
 
-from retail_sync.erp.netsuite import NetSuiteClient, NetSuiteConfig, NetSuiteERP, RetryPolicy
+from retail_sync.erp.netsuite import NetSuiteClient, NetSuiteConfig, NetSuiteERP
+from retail_sync.retrying import Backoff
 
 BASE_URL = "http://netsuite.test"
 TBA_ENVIRONMENT = {
@@ -28,7 +29,7 @@ def scripted_client(respond: Respond, *, max_attempts: int = 2) -> NetSuiteClien
     """A client on TBA whose every request is answered by `respond`; retries do not sleep."""
     return NetSuiteClient(
         NetSuiteConfig.from_env(TBA_ENVIRONMENT),
-        retry=RetryPolicy(max_attempts=max_attempts, base_delay=0.0, max_delay=0.0),
+        retry=Backoff(max_attempts=max_attempts, base_seconds=0.0, cap_seconds=0.0),
         sleep=lambda seconds: None,
         seed=1,
         transport=httpx.MockTransport(respond),

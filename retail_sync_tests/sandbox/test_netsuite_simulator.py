@@ -17,9 +17,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from retail_sync.erp import ERPRejected, ERPUnavailable
-from retail_sync.erp.netsuite import CircuitBreaker, NetSuiteClient, RetryPolicy
+from retail_sync.erp.netsuite import CircuitBreaker, NetSuiteClient
 from retail_sync.erp.netsuite.auth import TokenBasedAuthFlow
 from retail_sync.erp.netsuite.config import TokenBasedAuth
+from retail_sync.retrying import Backoff
 from retail_sync.sandbox.netsuite import (
     SANDBOX_CREDENTIALS,
     FaultProfile,
@@ -292,13 +293,13 @@ def test_concurrency_limit_answers_429_and_client_recovers(world: Path, tmp_path
                 thread.join()
             return outcomes
 
-        no_retry = make_client(running, retry=RetryPolicy(max_attempts=1))
+        no_retry = make_client(running, retry=Backoff(max_attempts=1))
         refused = [o for o in burst(no_retry) if isinstance(o, ERPUnavailable)]
         assert refused and all(
             e.code == "CONCURRENCY_LIMIT_EXCEEDED" and e.status == 429 for e in refused
         )
         patient = make_client(
-            running, retry=RetryPolicy(max_attempts=12, base_delay=0.2, max_delay=1.0)
+            running, retry=Backoff(max_attempts=12, base_seconds=0.2, cap_seconds=1.0)
         )
         assert burst(patient) == [7] * 6
         assert running.server.simulator.requests_refused_for_concurrency > 0  # type: ignore[attr-defined]
@@ -331,7 +332,7 @@ def test_circuit_breaker_stops_hammering_a_down_erp(world: Path, tmp_path: Path)
         client = make_client(
             running,
             sleep=clock.sleep,
-            retry=RetryPolicy(max_attempts=3, max_retry_after=5),
+            retry=Backoff(max_attempts=3, max_retry_after_seconds=5),
             breaker=CircuitBreaker(clock=clock.monotonic, failure_threshold=3, reset_after=60),
         )
         with pytest.raises(ERPUnavailable) as first:
@@ -353,7 +354,7 @@ def test_flaky_profile_is_survived_by_retries(world: Path, tmp_path: Path) -> No
         world, state_dir=tmp_path / "s", faults="flaky", seed=3
     ) as running:
         with make_client(
-            running, retry=RetryPolicy(max_attempts=10, base_delay=0.001, max_delay=0.01)
+            running, retry=Backoff(max_attempts=10, base_seconds=0.001, cap_seconds=0.01)
         ) as client:
             rows = list(client.suiteql("SELECT id FROM transaction ORDER BY id", page_size=5))
     assert len(rows) == 30

@@ -8,7 +8,7 @@ when the body is not JSON at all."""
 import json
 import logging
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import httpx
 import pyarrow.parquet as pq
 import pytest
 
+from retail_sync.defs.keys import partition_key
 from retail_sync.defs.partitions import SHOP_PARTITIONS
 from retail_sync.defs.resources import LakeResource, ShopifyResource, ShopsResource
 from retail_sync.defs.shopify.assets import orders as orders_asset
@@ -160,7 +161,7 @@ def test_the_orders_asset_logs_a_bulk_fallback_and_puts_it_in_its_metadata(
         result = dg.materialize(
             [orders_asset],
             instance=instance,
-            partition_key=f"2026-10-31|{SHOP}",
+            partition_key=partition_key(date(2026, 10, 31), SHOP),
             resources={
                 # Every window goes to bulk; the real clock waits out a one-second stall limit.
                 "shopify": ShopifyResource(

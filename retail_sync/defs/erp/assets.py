@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import dagster as dg
 
-from retail_sync.defs.failures import retried_only_when_transient
+from retail_sync.defs.failures import ERP_STEP_RETRY, retried_only_when_transient
 from retail_sync.defs.keys import ERP_GROUP, partition_key
 from retail_sync.defs.metadata import markdown_table, rows_metadata
 from retail_sync.defs.partitions import date_shop_partitions, partitions_of, single_run
@@ -19,9 +19,6 @@ if TYPE_CHECKING:
 
 KEY_PREFIX = ["raw", "erp"]
 # Reads from the ERP retry on the asset; the adapter already retries single requests.
-ERP_RETRY = dg.RetryPolicy(
-    max_retries=3, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.FULL
-)
 
 
 def _snapshot_asset(
@@ -36,7 +33,7 @@ def _snapshot_asset(
         group_name=ERP_GROUP,
         description=description,
         kinds={"netsuite", "parquet"},
-        retry_policy=ERP_RETRY,
+        retry_policy=ERP_STEP_RETRY,
     )
     def _asset(
         context: dg.AssetExecutionContext, erp: ERPResource, lake: LakeResource
@@ -103,7 +100,7 @@ def _partitioned_asset(
         pool="erp_reads",
         description=description,
         kinds={"netsuite", "parquet"},
-        retry_policy=ERP_RETRY,
+        retry_policy=ERP_STEP_RETRY,
     )
     def _asset(
         context: dg.AssetExecutionContext,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
-from retail_sync.defs.failures import retried_only_when_transient
+from retail_sync.defs.failures import SHOPIFY_STEP_RETRY, retried_only_when_transient
 from retail_sync.defs.keys import SHOPIFY_GROUP, partition_key
 from retail_sync.defs.metadata import rows_metadata
 from retail_sync.defs.partitions import date_shop_partitions, partitions_of, single_run
@@ -34,9 +34,6 @@ ORDER_TABLES = (
     "order_refunds",
     "order_refund_line_items",
     "order_transactions",
-)
-SHOPIFY_RETRY = dg.RetryPolicy(
-    max_retries=3, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.FULL
 )
 COMMON: dict[str, Any] = {
     "partitions_def": date_shop_partitions,
@@ -144,7 +141,7 @@ def _land_orders_partition(
         )
         for table in ORDER_TABLES
     ],
-    retry_policy=SHOPIFY_RETRY,
+    retry_policy=SHOPIFY_STEP_RETRY,
     **COMMON,
 )
 def orders(
@@ -195,7 +192,7 @@ def _single_table_asset(
         key_prefix=KEY_PREFIX,
         description=description,
         kinds={"shopify", "parquet"},
-        retry_policy=SHOPIFY_RETRY,
+        retry_policy=SHOPIFY_STEP_RETRY,
         **COMMON,
     )
     def _asset(

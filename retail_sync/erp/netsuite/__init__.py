@@ -14,7 +14,7 @@ from retail_sync.erp.netsuite.config import (
     parse_subsidiary_id,
     validate_environment,
 )
-from retail_sync.erp.netsuite.resilience import CircuitBreaker, RetryPolicy
+from retail_sync.erp.netsuite.resilience import CircuitBreaker
 
 
 def netsuite_erp_from_env(env: Mapping[str, str] | None = None) -> NetSuiteERP:
@@ -30,7 +30,6 @@ __all__ = [
     "NetSuiteConfigError",
     "NetSuiteERP",
     "OutcomeUnknown",
-    "RetryPolicy",
     "TokenBasedAuth",
     "netsuite_erp_from_env",
     "parse_subsidiary_id",

@@ -10,6 +10,7 @@ import time
 import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -17,8 +18,9 @@ import httpx
 
 from retail_sync.erp.netsuite.auth import ClientCredentialsFlow, TokenBasedAuthFlow
 from retail_sync.erp.netsuite.config import NetSuiteConfig, TokenBasedAuth
-from retail_sync.erp.netsuite.resilience import CircuitBreaker, RetryPolicy
+from retail_sync.erp.netsuite.resilience import CircuitBreaker
 from retail_sync.erp.port import ERPError, ERPMalformedResponse, ERPRejected, ERPUnavailable
+from retail_sync.retrying import NETSUITE_REQUEST, Backoff, parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -118,14 +120,15 @@ class NetSuiteClient:
 
     Reads are retried on 429, 5xx and transport errors. Writes (`idempotent=False`) are retried
     only on 429 — NetSuite refuses those before doing any work; any other failure of a write
-    raises `OutcomeUnknown` so the caller can look the record up before trying again.
+    raises `OutcomeUnknown` so the caller can look the record up before trying again. `retry`
+    defaults to `retail_sync.retrying.NETSUITE_REQUEST` with the configured `max_attempts`.
     """
 
     def __init__(
         self,
         config: NetSuiteConfig,
         *,
-        retry: RetryPolicy | None = None,
+        retry: Backoff | None = None,
         breaker: CircuitBreaker | None = None,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
@@ -133,7 +136,7 @@ class NetSuiteClient:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.config = config
-        self.retry = retry or RetryPolicy(max_attempts=config.max_attempts)
+        self.retry = retry or replace(NETSUITE_REQUEST, max_attempts=config.max_attempts)
         self.breaker = breaker or CircuitBreaker(clock=monotonic)
         self._sleep = sleep
         self._rng = random.Random(seed)  # noqa: S311 - jitter, not security
@@ -213,44 +216,16 @@ class NetSuiteClient:
                 if not idempotent:
                     raise last_error from error
             else:
-                status = response.status_code
-                if status < 400 or status in ok_statuses:
+                if response.status_code < 400 or response.status_code in ok_statuses:
                     self.breaker.record_success()
                     return response
-                refused = error_from_response(response, correlation_id)
-                if status not in RETRYABLE_STATUS:
-                    self.breaker.record_success()  # NetSuite answered: it is up
-                    raise refused
-                if status == 429:
-                    self.breaker.record_success()  # busy, not down
-                else:
-                    self.breaker.record_failure()
-                retry_after = _retry_after(response)
-                last_error = ERPUnavailable(
-                    str(refused),
-                    code=refused.code,
-                    status=status,
-                    correlation_id=refused.correlation_id,
+                last_error = self._retryable_refusal(response, correlation_id, idempotent)
+                retry_after = parse_retry_after(
+                    response.headers.get("Retry-After"),
+                    maximum_seconds=self.retry.max_retry_after_seconds,
                 )
-                if not idempotent and status != 429:
-                    raise OutcomeUnknown(
-                        str(refused),
-                        code=refused.code,
-                        status=status,
-                        correlation_id=refused.correlation_id,
-                    )
-            if attempt < self.retry.max_attempts:
-                with self._rng_lock:
-                    wait = self.retry.delay(attempt, self._rng, retry_after)
-                log.info(
-                    "NetSuite %s %s failed (%s); retry %d in %.2fs",
-                    method,
-                    path,
-                    last_error.code if last_error else "?",
-                    attempt,
-                    wait,
-                )
-                self._sleep(wait)
+            if self.retry.may_retry(attempt):
+                self._wait_before_retry(attempt, f"{method} {path}", last_error, retry_after)
         assert last_error is not None
         raise ERPUnavailable(
             f"{last_error} — gave up after {self.retry.max_attempts} attempts",
@@ -258,6 +233,37 @@ class NetSuiteClient:
             status=last_error.status,
             correlation_id=last_error.correlation_id,
         )
+
+    def _retryable_refusal(
+        self, response: httpx.Response, correlation_id: str, idempotent: bool
+    ) -> ERPUnavailable:
+        """The error of an answer worth asking again; raise the one that is not (anything but 429
+        and 5xx, or a write NetSuite may have done). Tells the breaker whether NetSuite is up."""
+        status = response.status_code
+        refused = error_from_response(response, correlation_id)
+        if status not in RETRYABLE_STATUS:
+            self.breaker.record_success()  # NetSuite answered: it is up
+            raise refused
+        if status == 429:
+            self.breaker.record_success()  # busy, not down
+        else:
+            self.breaker.record_failure()
+        written_maybe = not idempotent and status != 429
+        kind = OutcomeUnknown if written_maybe else ERPUnavailable
+        error = kind(
+            str(refused), code=refused.code, status=status, correlation_id=refused.correlation_id
+        )
+        if written_maybe:
+            raise error
+        return error
+
+    def _wait_before_retry(
+        self, attempt: int, request: str, error: ERPError, retry_after: float | None
+    ) -> None:
+        with self._rng_lock:
+            wait = self.retry.delay(attempt, self._rng, retry_after)
+        log.info("NetSuite %s failed (%s); retry %d in %.2fs", request, error.code, attempt, wait)
+        self._sleep(wait)
 
     def json(self, response: httpx.Response) -> Any:
         """The response's JSON document, or ERPMalformedResponse: an empty, HTML, non-UTF-8 or
@@ -397,14 +403,6 @@ def _id_from_location(response: httpx.Response) -> str:
     if not (record_id.isascii() and record_id.isdigit()):
         raise _outcome_unknown(response, "answer without the new record's id in Location")
     return record_id
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
 
 
 def _json_default(value: Any) -> Any:

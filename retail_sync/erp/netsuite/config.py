@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from retail_sync.errors import ConfigurationError
+from retail_sync.retrying import NETSUITE_REQUEST
 
 
 class NetSuiteConfigError(ConfigurationError, ValueError):
@@ -48,7 +49,7 @@ class NetSuiteConfig:
     base_url: str = ""
     connect_timeout: float = 10.0
     read_timeout: float = 120.0
-    max_attempts: int = 6
+    max_attempts: int = NETSUITE_REQUEST.max_attempts
     concurrency: int = 4
 
     def __post_init__(self) -> None:
@@ -153,7 +154,9 @@ TUNING: tuple[tuple[str, str, Callable[[str, str], float | int]], ...] = (
     (
         "NETSUITE_MAX_ATTEMPTS",
         "max_attempts",
-        lambda name, raw: _whole_number(name, raw, MAX_ATTEMPTS_LIMIT, 6),
+        lambda name, raw: _whole_number(
+            name, raw, MAX_ATTEMPTS_LIMIT, NETSUITE_REQUEST.max_attempts
+        ),
     ),
     (
         "NETSUITE_CONCURRENCY",

@@ -1,31 +1,12 @@
-"""The one place for retry pacing and the circuit breaker that stops hammering a down NetSuite."""
+"""The circuit breaker that stops hammering a down NetSuite (retry pacing: retail_sync.retrying)."""
 
 from __future__ import annotations
 
-import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from retail_sync.erp.port import ERPUnavailable
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with full jitter; a server's Retry-After wins when it asks for longer."""
-
-    max_attempts: int = 6
-    base_delay: float = 0.5
-    max_delay: float = 30.0
-    max_retry_after: float = 300.0
-
-    def delay(self, attempt: int, rng: random.Random, retry_after: float | None = None) -> float:
-        """Seconds to wait before attempt `attempt + 1` (attempt counts from 1)."""
-        ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
-        jittered = rng.uniform(0, ceiling)
-        if retry_after is not None:
-            return max(jittered, min(retry_after, self.max_retry_after))
-        return jittered
 
 
 @dataclass
