@@ -11,7 +11,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import date, datetime
-from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -27,9 +26,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 START, END = date(2026, 10, 31), date(2026, 11, 1)
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[Paths, dict[str, str]]]:
-    paths = Paths(tmp_path / "home")
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Paths, dict[str, str]]]:
+    paths = Paths(tmp_path_factory.mktemp("ingest") / "home")
     paths.home.mkdir()
     shutil.copytree(TINY_WORLD, paths.world)
     before = dict(os.environ)
@@ -41,6 +40,16 @@ def served(tmp_path: Path) -> Iterator[tuple[Paths, dict[str, str]]]:
     finally:
         os.environ.clear()
         os.environ.update(before)
+
+
+@pytest.fixture(scope="module")
+def ingested(
+    served: tuple[Paths, dict[str, str]],
+) -> tuple[Paths, dict[str, str], subprocess.CompletedProcess[str]]:
+    """One `retail-sync ingest` of the window, shared by the tests that start from it (each
+    costs tens of seconds: a Python process, Dagster, Great Expectations, five runs)."""
+    paths, environment = served
+    return paths, environment, _ingest(paths, environment)
 
 
 def _ingest(paths: Paths, environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -65,10 +74,9 @@ def _orders_updated_in_window(paths: Paths) -> set[int]:
 
 
 def test_ingest_lands_every_record_once_and_reruns_identically(
-    served: tuple[Paths, dict[str, str]],
+    ingested: tuple[Paths, dict[str, str], subprocess.CompletedProcess[str]],
 ) -> None:
-    paths, environment = served
-    completed = _ingest(paths, environment)
+    paths, environment, completed = ingested
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert "Ingested 4 partitions" in completed.stdout
 
@@ -90,14 +98,14 @@ def test_ingest_lands_every_record_once_and_reruns_identically(
 
 
 def test_staging_dates_each_record_in_its_shops_timezone(
-    served: tuple[Paths, dict[str, str]],
+    ingested: tuple[Paths, dict[str, str], subprocess.CompletedProcess[str]],
 ) -> None:
     from retail_sync.definitions import build_definitions
     from retail_sync.defs.settlement.schedules import settlement_range_tags
     from retail_sync.defs.staging.assets import staging_assets
 
-    paths, environment = served
-    assert _ingest(paths, environment).returncode == 0
+    paths, _, completed = ingested
+    assert completed.returncode == 0, completed.stderr[-3000:]
     shops = {shop.id: shop for shop in load_shops(paths.shops_file)}
     with dg.DagsterInstance.from_config(str(paths.dagster_home)) as instance:
         known = instance.get_dynamic_partitions("shop")
