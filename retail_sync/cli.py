@@ -320,9 +320,17 @@ def _run_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+DEV_DEPRECATION = (
+    "retail-sync dev: deprecated in favour of Dagster's own `dg dev`; in a checkout run\n"
+    "  DAGSTER_HOME={dagster_home} RETAIL_SYNC_HOME={home} dg dev\n"
+    "(this command keeps working and starts the same UI)"
+)
+
+
 def _run_dev(args: argparse.Namespace) -> int:
     paths = _resolve_paths(args.home)
     prepare_embedded_instance(paths)
+    print(DEV_DEPRECATION.format(dagster_home=paths.dagster_home, home=paths.home), file=sys.stderr)
     command = [
         sys.executable, "-m", "dagster", "dev",
         "-m", "retail_sync.definitions",

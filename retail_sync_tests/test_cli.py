@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -47,3 +48,51 @@ def test_bad_input_is_one_line_and_exit_2(arguments: tuple[str, ...]) -> None:
 def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 2
     assert "usage: retail-sync" in capsys.readouterr().out
+
+
+def _commands_with_bad_input(file: Path, missing: Path) -> dict[str, list[str]]:
+    """Every command, each given input it must refuse: a home that is a file, a world that is
+    not there, an output folder that is a file."""
+    home = ["--home", str(file)]
+    return {
+        "demo": ["demo", *home],
+        "dev": ["dev", *home],
+        "ingest": ["ingest", *home, "--start", "2026-11-01", "--end", "2026-11-01"],
+        "runs recover": ["runs", *home, "recover"],
+        "runs free": ["runs", *home, "free", "0123abcd"],
+        "sandbox generate": [
+            "sandbox", "generate", "--out", str(file), "--seed", "1",
+            "--start", "2026-11-01", "--days", "1",
+        ],
+        "sandbox serve": ["sandbox", "serve", "--world", str(missing)],
+    }  # fmt: skip
+
+
+def test_every_command_refuses_bad_input_in_one_line_without_a_traceback(tmp_path: Path) -> None:
+    file = tmp_path / "a-file"
+    file.write_text("not a folder")
+    commands = _commands_with_bad_input(file, tmp_path / "no-such-world")
+    subcommands = {name.split()[0] for name in commands}
+    assert subcommands == {"demo", "dev", "ingest", "runs", "sandbox"}  # a new command joins here
+    for name, arguments in commands.items():
+        completed = _run(*arguments)
+        assert completed.returncode in (1, 2), (name, completed.returncode, completed.stderr)
+        lines = completed.stderr.strip().splitlines()
+        assert len(lines) == 1, (name, completed.stderr)
+        assert lines[0].startswith("retail-sync"), (name, lines)
+        assert "Traceback" not in completed.stderr, name
+
+
+def test_dev_warns_that_dg_dev_replaces_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    started: list[list[str]] = []
+    monkeypatch.setattr("os.execv", lambda _path, argv: started.append(list(argv)))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.setenv("RETAIL_SYNC_HOME", str(tmp_path / "home"))
+    main(["dev", "--home", str(tmp_path / "home"), "--port", "3999"])  # execv never returns
+    warning = capsys.readouterr().err
+    assert "deprecated" in warning and "dg dev" in warning
+    assert f"DAGSTER_HOME={tmp_path / 'home' / 'dagster_home'}" in warning
+    (argv,) = started
+    assert argv[1:4] == ["-m", "dagster", "dev"] and "3999" in argv
