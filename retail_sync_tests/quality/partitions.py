@@ -3,8 +3,11 @@ one-row edits that break each expectation: the crafted bad partitions the qualit
 
 from __future__ import annotations
 
+import atexit
 import copy
 import datetime as dt
+import shutil
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -213,15 +216,44 @@ def _as_lake_types(table: pa.Table) -> pa.Table:
     return table.cast(pa.schema(fields))
 
 
+def _write_table(lake: Lake, path: tuple[str, str, str], rows: Rows) -> None:
+    zone, source, entity = path
+    snapshot = entity in SNAPSHOTS
+    directory = lake.partition_dir(
+        zone, source, entity, shop=None if snapshot else SHOP, date=None if snapshot else DATE
+    )
+    write_table_partition(directory, _as_lake_types(pa.Table.from_pylist(rows)))
+
+
+_GOOD_LAKE: list[Path] = []
+
+
+def _good_lake() -> Path:
+    """The good tables written once per process (hundreds of tests start from them)."""
+    if not _GOOD_LAKE:
+        root = Path(tempfile.mkdtemp(prefix="retail-sync-good-lake-"))
+        atexit.register(shutil.rmtree, root, True)
+        lake = Lake(root)
+        for path, rows in good_tables().items():
+            _write_table(lake, path, rows)
+        _GOOD_LAKE.append(root)
+    return _GOOD_LAKE[0]
+
+
 def write_lake(root: Path, tables: Tables, quarantine: Rows | None = None) -> Lake:
-    """Write `tables` as one partition each (snapshots unpartitioned) under `root`."""
+    """Write `tables` as one partition each (snapshots unpartitioned) under `root`.
+
+    The same files as writing every table: the good lake's files are copied, then each table
+    that differs from (or is missing in) `tables` is written (or removed).
+    """
+    shutil.copytree(_good_lake(), root, dirs_exist_ok=True)
     lake = Lake(root)
-    for (zone, source, entity), rows in tables.items():
-        snapshot = entity in SNAPSHOTS
-        directory = lake.partition_dir(
-            zone, source, entity, shop=None if snapshot else SHOP, date=None if snapshot else DATE
-        )
-        write_table_partition(directory, _as_lake_types(pa.Table.from_pylist(rows)))
+    good = good_tables()
+    for path in good.keys() - tables.keys():
+        shutil.rmtree(lake.entity_dir(*path))
+    for path, rows in tables.items():
+        if good.get(path) != rows:
+            _write_table(lake, path, rows)  # type: ignore[arg-type]
     if quarantine:
         directory = lake.partition_dir("raw", "shopify", "quarantine", shop=SHOP, date=DATE)
         write_table_partition(directory / "source=orders", pa.Table.from_pylist(list(quarantine)))
