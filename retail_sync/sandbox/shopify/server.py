@@ -12,6 +12,7 @@ Routes (see docs/sandbox-shopify.md):
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FragmentDefinitionNode,
     GraphQLError,
     OperationType,
@@ -153,6 +155,21 @@ def _error(message: str, code: str, **extra: Any) -> dict[str, Any]:
     return {"message": message, "extensions": {"code": code, **extra}}
 
 
+@functools.lru_cache(maxsize=512)
+def parsed_query(query: str) -> tuple[DocumentNode | None, tuple[Any, ...]]:
+    """The query's document, or None and its syntax or validation errors (as Shopify renders
+    them). A client sends the same few query texts over and over, so each is parsed and
+    validated once; the document is never modified by execution."""
+    try:
+        document = parse(query)
+    except GraphQLError as error:
+        return None, (error.formatted,)
+    problems = validate(admin_schema(), document)
+    if problems:
+        return None, tuple(problem.formatted for problem in problems)
+    return document, ()
+
+
 def run_graphql(
     runtime: ShopRuntime, body: dict[str, Any], base_url: str
 ) -> tuple[int, dict[str, Any]]:
@@ -163,13 +180,9 @@ def run_graphql(
     variables = body.get("variables") or {}
     operation_name = body.get("operationName")
     schema = admin_schema()
-    try:
-        document = parse(query)
-    except GraphQLError as error:
-        return 200, {"errors": [error.formatted]}
-    problems = validate(schema, document)
-    if problems:
-        return 200, {"errors": [problem.formatted for problem in problems]}
+    document, problems = parsed_query(query)
+    if document is None:
+        return 200, {"errors": [dict(problem) for problem in problems]}
     operation = get_operation_ast(document, operation_name)
     if operation is None:
         return 200, {
