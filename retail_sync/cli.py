@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from retail_sync import __version__
 from retail_sync.errors import RetailSyncError
@@ -60,7 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for add_command in (
+        _add_demo_command, _add_dev_command, _add_ingest_command, _add_runs_command,
+        _add_sandbox_command,
+    ):  # fmt: skip
+        add_command(commands)
+    return parser
 
+
+def _add_demo_command(commands: Any) -> None:
     demo = commands.add_parser(
         "demo",
         help="generate a sandbox world and run the nightly settlement on it (embedded default)",
@@ -77,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="orders per shop-day (default 200)",
     )
 
+
+def _add_dev_command(commands: Any) -> None:
     dev = commands.add_parser(
         "dev",
         help="open the Dagster UI on the embedded default instance",
@@ -85,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_home_argument(dev)
     dev.add_argument("--port", type=int, default=3000, help="UI port (default 3000)")
 
+
+def _add_ingest_command(commands: Any) -> None:
     ingest = commands.add_parser(
         "ingest",
         help="pull shops' business dates from Shopify and the ERP into the lake",
@@ -104,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--start", type=_iso_date, required=True, help="first business date")
     ingest.add_argument("--end", type=_iso_date, required=True, help="last business date")
 
+
+def _add_runs_command(commands: Any) -> None:
     runs = commands.add_parser(
         "runs",
         help="free the pool slots of runs that were killed (docs/runbooks.md)",
@@ -129,6 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     free.add_argument("run_ids", nargs="+", metavar="RUN_ID")
 
+
+def _add_sandbox_command(commands: Any) -> None:
     sandbox = commands.add_parser(
         "sandbox",
         help="generate worlds and serve the local Shopify and NetSuite simulators",
@@ -144,7 +160,10 @@ def build_parser() -> argparse.ArgumentParser:
     from retail_sync.sandbox.generate.command import add_generate_arguments
 
     add_generate_arguments(generate)
+    _add_serve_command(sandbox_commands)
 
+
+def _add_serve_command(sandbox_commands: Any) -> None:
     serve = sandbox_commands.add_parser(
         "serve",
         help="serve a world as a local Shopify and a local NetSuite",
@@ -173,7 +192,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="where NetSuite keeps what is posted to it (default <world>/.netsuite-state)",
     )
     serve.add_argument("--seed", type=int, default=0, help="seed of the fault profiles")
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
