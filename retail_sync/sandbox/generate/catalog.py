@@ -26,6 +26,20 @@ def shopify_id_base(entity: str, shop_index: int) -> int:
     return ENTITY_PREFIX[entity] * 10**13 + (shop_index + 1) * 10**10
 
 
+class IdSequence:
+    """Consecutive Shopify ids of one entity type within one shop's id block."""
+
+    __slots__ = ("next_id",)
+
+    def __init__(self, entity: str, shop_index: int) -> None:
+        self.next_id = shopify_id_base(entity, shop_index) + 1
+
+    def take(self) -> int:
+        value = self.next_id
+        self.next_id += 1
+        return value
+
+
 # The default chart (ACCOUNTING.md) with the NetSuite internal ids the generator gives them.
 CHART: tuple[tuple[str, str, str, str], ...] = (
     ("101", "1000", "Bank — operating", "Bank"),

@@ -26,7 +26,7 @@ ORDER_KIND_WEIGHTS = {
     "order_discount_mismatch": 1.0,
     "order_rounding_difference": 1.0,
     "order_fx_difference": 2.0,
-    "order_wrong_period": 1.0,  # chosen on its own, see ShopGeneration.settle
+    "order_wrong_period": 1.0,  # chosen on its own, see ShopGeneration._post_order
     "orphan_erp_entry": 1.0,
 }
 ALL_KINDS = tuple(DISCREPANCY_DOMAINS)

@@ -9,13 +9,14 @@ recorded.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from retail_sync.sandbox.generate.catalog import ACCOUNT_ID, CURRENCY_ID, Period, ShopProfile
 from retail_sync.sandbox.generate.discrepancies import TruthWriter
 from retail_sync.sandbox.generate.money import RATE_ONE, format_cents, scale
-from retail_sync.sandbox.generate.orders import OrderFacts
+from retail_sync.sandbox.generate.order_facts import OrderFacts
 from retail_sync.sandbox.generate.payments import BalanceFacts, PayoutFacts
 from retail_sync.sandbox.generate.timestamps import (
     SECONDS_PER_DAY,
@@ -98,6 +99,13 @@ def next_night(epoch: int) -> int:
 
 def entry_total(lines: list[Line]) -> int:
     return sum(line[1] for line in lines)
+
+
+def deposit_lines(net: int) -> list[Line]:
+    """A payout's net moved from the Shopify clearing account (1205) to the bank (1000)."""
+    if net >= 0:
+        return [["1000", net, 0], ["1205", 0, net]]
+    return [["1205", -net, 0], ["1000", 0, -net]]
 
 
 def find_line(lines: list[Line], account: str) -> Line:
@@ -200,16 +208,43 @@ class Integration:
     def post_order(self, facts: OrderFacts, kind: str | None, rng: random.Random) -> None:
         lines = self.order_lines(facts)
         business = self.clock.business_date(facts.epoch)
-        trandate = business
         token = f"shopify:order:{facts.order_id}"
-        externalid = self._externalid("order", facts.order_id)
-        memo = f"Shopify order {facts.name}"
-        created = next_night(facts.epoch)
         if kind == "order_missing_in_erp":
             self._record(
                 kind, token, "", "", -entry_total(lines), business, "order entry never posted"
             )
             return
+        externalid = self._externalid("order", facts.order_id)
+        memo = f"Shopify order {facts.name}"
+        created = next_night(facts.epoch)
+        trandate, account, variance, note = self._distort_order(kind, facts, lines, business, rng)
+        entry_id = self.journal.post(self.shop, trandate, externalid, memo, token, lines, created)
+        if kind == "order_duplicate_posting":
+            self._post_duplicate(
+                kind,
+                token,
+                trandate,
+                business,
+                memo,
+                lines,
+                created,
+                lambda duplicate_id: f"posted twice: {entry_id} and {duplicate_id} (no externalid)",
+            )
+        elif kind == "orphan_erp_entry":
+            self._post_orphan(kind, facts, business, created, rng)
+        elif kind is not None:
+            self._record(kind, token, externalid, account, variance, business, note)
+
+    def _distort_order(
+        self,
+        kind: str | None,
+        facts: OrderFacts,
+        lines: list[Line],
+        business: date,
+        rng: random.Random,
+    ) -> tuple[date, str, int, str]:
+        """Change `lines` as `kind` says; (trandate, account, variance, note) for the truth."""
+        trandate = business
         account, variance, note = "", 0, ""
         clearing = PAYMENT_ACCOUNT[facts.payments[0].gateway]
         if kind == "order_tax_mismatch":
@@ -242,18 +277,7 @@ class Integration:
             account, variance = "4000", delta
             note = "line rounded differently; difference booked to 7950"
         elif kind == "order_fx_difference":
-            rate_back = RATE_ONE * facts.total // max(1, facts.presentment_total)
-            integration_rate = round(rate_back * (1 + rng.uniform(-0.02, 0.02)))
-            delta = scale(facts.presentment_total, integration_rate) - facts.total
-            if delta == 0:
-                delta = rng.choice((-1, 1))
-            find_line(lines, clearing)[1] += delta
-            lines.append(["7900", 0, delta] if delta > 0 else ["7900", -delta, 0])
-            account, variance = clearing, delta
-            note = (
-                f"{facts.presentment_currency} total converted at the integration's own rate; "
-                "difference booked to 7900"
-            )
+            account, variance, note = self._distort_order_fx(facts, lines, clearing, rng)
         elif kind == "order_wrong_period":
             trandate = utc_date(facts.epoch)
             note = (
@@ -261,46 +285,71 @@ class Integration:
                 f"({self.journal.period_of(trandate).start:%b %Y}) instead of "
                 f"{business.isoformat()} ({self.journal.period_of(business).start:%b %Y})"
             )
-        entry_id = self.journal.post(self.shop, trandate, externalid, memo, token, lines, created)
-        if kind == "order_duplicate_posting":
-            duplicate_id = self.journal.post(
-                self.shop, trandate, None, memo, token, lines, created + 3600
-            )
-            self._record(
-                kind,
-                token,
-                duplicate_id,
-                "",
-                entry_total(lines),
-                business,
-                f"posted twice: {entry_id} and {duplicate_id} (no externalid)",
-            )
-        elif kind == "orphan_erp_entry":
-            self.orphan_sequence += 1
-            fake_order = facts.order_id + 9 * 10**9 + self.orphan_sequence
-            amount = max(100, round(facts.total * rng.uniform(0.5, 1.5)))
-            orphan_external = self._externalid("order", fake_order)
-            orphan_token = f"shopify:order:{fake_order}"
-            self.journal.post(
-                self.shop,
-                business,
-                orphan_external,
-                "Shopify order (manual import)",
-                orphan_token,
-                [["1205", amount, 0], ["4000", 0, amount]],
-                created + 1800,
-            )
-            self._record(
-                kind,
-                "",
-                orphan_external,
-                "",
-                amount,
-                business,
-                f"entry references order {fake_order} which Shopify does not have",
-            )
-        elif kind is not None:
-            self._record(kind, token, externalid, account, variance, business, note)
+        return trandate, account, variance, note
+
+    @staticmethod
+    def _distort_order_fx(
+        facts: OrderFacts, lines: list[Line], clearing: str, rng: random.Random
+    ) -> tuple[str, int, str]:
+        """Convert the presentment total at a rate 2% off; the difference goes to 7900."""
+        rate_back = RATE_ONE * facts.total // max(1, facts.presentment_total)
+        integration_rate = round(rate_back * (1 + rng.uniform(-0.02, 0.02)))
+        delta = scale(facts.presentment_total, integration_rate) - facts.total
+        if delta == 0:
+            delta = rng.choice((-1, 1))
+        find_line(lines, clearing)[1] += delta
+        lines.append(["7900", 0, delta] if delta > 0 else ["7900", -delta, 0])
+        note = (
+            f"{facts.presentment_currency} total converted at the integration's own rate; "
+            "difference booked to 7900"
+        )
+        return clearing, delta, note
+
+    def _post_duplicate(
+        self,
+        kind: str,
+        token: str,
+        trandate: date,
+        business: date,
+        memo: str,
+        lines: list[Line],
+        created: int,
+        note: Callable[[str], str],
+    ) -> None:
+        """The entry posted again an hour later without externalid; `note` gets the copy's id."""
+        duplicate_id = self.journal.post(
+            self.shop, trandate, None, memo, token, lines, created + 3600
+        )
+        self._record(
+            kind, token, duplicate_id, "", entry_total(lines), business, note(duplicate_id)
+        )
+
+    def _post_orphan(
+        self, kind: str, facts: OrderFacts, business: date, created: int, rng: random.Random
+    ) -> None:
+        """An entry for an order Shopify does not have, posted beside the real one."""
+        self.orphan_sequence += 1
+        fake_order = facts.order_id + 9 * 10**9 + self.orphan_sequence
+        amount = max(100, round(facts.total * rng.uniform(0.5, 1.5)))
+        orphan_external = self._externalid("order", fake_order)
+        self.journal.post(
+            self.shop,
+            business,
+            orphan_external,
+            "Shopify order (manual import)",
+            f"shopify:order:{fake_order}",
+            [["1205", amount, 0], ["4000", 0, amount]],
+            created + 1800,
+        )
+        self._record(
+            kind,
+            "",
+            orphan_external,
+            "",
+            amount,
+            business,
+            f"entry references order {fake_order} which Shopify does not have",
+        )
 
     # Refunds --------------------------------------------------------------------------------
 
@@ -385,17 +434,15 @@ class Integration:
             return
         self.journal.post(self.shop, business, externalid, memo, token, lines, created)
         if kind == "fee_duplicate_posting":
-            duplicate_id = self.journal.post(
-                self.shop, business, None, memo, token, lines, created + 3600
-            )
-            self._record(
+            self._post_duplicate(
                 kind,
                 token,
-                duplicate_id,
-                "",
-                entry_total(lines),
                 business,
-                f"fee posted twice ({externalid} and {duplicate_id})",
+                business,
+                memo,
+                lines,
+                created,
+                lambda duplicate_id: f"fee posted twice ({externalid} and {duplicate_id})",
             )
 
     # Payouts --------------------------------------------------------------------------------
@@ -407,11 +454,7 @@ class Integration:
         token = f"shopify:payout:{payout.payout_id}"
         payout_date = utc_date(payout.issued_epoch)
         externalid = self._externalid("payout", payout.payout_id)
-        lines: list[Line] = (
-            [["1000", net, 0], ["1205", 0, net]]
-            if net >= 0
-            else [["1205", -net, 0], ["1000", 0, -net]]
-        )
+        lines = deposit_lines(net)
         if kind == "payout_deposit_missing":
             self._record(kind, token, "", "", -net, payout_date, "bank deposit never booked")
         else:
@@ -443,12 +486,7 @@ class Integration:
         if payout.failed_epoch is not None:
             failed_date = utc_date(payout.failed_epoch)
             reverse: list[Line] = [
-                [account, credit, debit]
-                for account, debit, credit in (
-                    [["1000", net, 0], ["1205", 0, net]]
-                    if net >= 0
-                    else [["1205", -net, 0], ["1000", 0, -net]]
-                )
+                [account, credit, debit] for account, debit, credit in deposit_lines(net)
             ]
             self.journal.post(
                 self.shop,

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from retail_sync.sandbox.generate.catalog import ShopProfile, shopify_id_base
+from retail_sync.sandbox.generate.catalog import IdSequence, ShopProfile, shopify_id_base
 from retail_sync.sandbox.generate.money import format_cents
-from retail_sync.sandbox.generate.orders import IdSequence
 from retail_sync.sandbox.generate.timestamps import SECONDS_PER_DAY, utc_timestamp
 from retail_sync.sandbox.generate.writer import JsonlWriter
 

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from retail_sync.sandbox.generate.catalog import (
+    Period,
     ShopProfile,
     build_periods,
     build_shop,
@@ -21,8 +22,9 @@ from retail_sync.sandbox.generate.discrepancies import ORDER_KIND_WEIGHTS, Truth
 from retail_sync.sandbox.generate.inventory import InventoryBook
 from retail_sync.sandbox.generate.ledger import Integration, Journal
 from retail_sync.sandbox.generate.money import format_cents, scale
-from retail_sync.sandbox.generate.orders import OrderFactory, OrderFacts
-from retail_sync.sandbox.generate.payments import PaymentsBook
+from retail_sync.sandbox.generate.order_facts import OrderFacts, Payment, RefundFacts
+from retail_sync.sandbox.generate.orders import OrderFactory
+from retail_sync.sandbox.generate.payments import BalanceFacts, PaymentsBook, PayoutFacts
 from retail_sync.sandbox.generate.randomness import substream
 from retail_sync.sandbox.generate.timestamps import SECONDS_PER_DAY, ShopClock, utc_date
 from retail_sync.sandbox.generate.writer import JsonlWriter, prepare_output, write_json
@@ -77,6 +79,29 @@ def day_volume(orders_per_day: int, day: date, sale: bool) -> int:
     return round(orders_per_day * factor)
 
 
+@dataclass(frozen=True, slots=True)
+class WorldPlan:
+    """What every shop's generation shares: seed, calendar, volume and discrepancy rate."""
+
+    seed: int
+    start: date
+    days: int
+    orders_per_day: int
+    discrepancy_rate: float
+    sale_days: set[date]
+
+
+@dataclass(frozen=True, slots=True)
+class WorldSinks:
+    """Where every shop's generation writes besides its own folder, and what it counts."""
+
+    out: Path
+    journal: Journal
+    truth: TruthWriter
+    on_hand: JsonlWriter
+    summary: GenerationSummary
+
+
 def generate_world(
     out: Path,
     *,
@@ -88,6 +113,42 @@ def generate_world(
     discrepancy_rate: float = 0.02,
 ) -> GenerationSummary:
     """Write a world into `out` (empty, or holding a previous generated world)."""
+    _check_arguments(days, orders_per_day, shops, discrepancy_rate)
+    began = time.perf_counter()
+    out = Path(out)
+    prepare_output(out)
+    profiles = [build_shop(seed, index, orders_per_day) for index in range(shops)]
+    summary = GenerationSummary(out=out, shops=[shop.shop_id for shop in profiles], days=days)
+    periods = build_periods(start, start + timedelta(days=days - 1))
+    _write_reference_data(out, profiles, periods)
+
+    journal_writer = JsonlWriter(out / "erp" / "journal_entries.jsonl")
+    on_hand_writer = JsonlWriter(out / "erp" / "inventory_on_hand.jsonl")
+    truth = TruthWriter(out / "truth" / "discrepancies.csv")
+    plan = WorldPlan(
+        seed=seed,
+        start=start,
+        days=days,
+        orders_per_day=orders_per_day,
+        discrepancy_rate=discrepancy_rate,
+        sale_days=sale_days(seed, start, days),
+    )
+    sinks = WorldSinks(out, Journal(journal_writer, periods), truth, on_hand_writer, summary)
+    try:
+        for shop in profiles:
+            ShopGeneration(shop, plan, sinks).run()
+    finally:
+        journal_writer.close()
+        on_hand_writer.close()
+        truth.close()
+    summary.journal_entries = journal_writer.count
+    summary.discrepancies = truth.counts
+    write_json(out / "world.json", _manifest(plan, summary))
+    summary.seconds = time.perf_counter() - began
+    return summary
+
+
+def _check_arguments(days: int, orders_per_day: int, shops: int, discrepancy_rate: float) -> None:
     if days < 1:
         raise ValueError("days must be at least 1")
     if orders_per_day < 0:
@@ -96,14 +157,10 @@ def generate_world(
         raise ValueError("shops must be at least 1")
     if not 0.0 <= discrepancy_rate <= 1.0:
         raise ValueError("discrepancy_rate must be between 0 and 1")
-    began = time.perf_counter()
-    out = Path(out)
-    prepare_output(out)
-    profiles = [build_shop(seed, index, orders_per_day) for index in range(shops)]
-    summary = GenerationSummary(out=out, shops=[shop.shop_id for shop in profiles], days=days)
-    last_day = start + timedelta(days=days - 1)
-    periods = build_periods(start, last_day)
 
+
+def _write_reference_data(out: Path, profiles: list[ShopProfile], periods: list[Period]) -> None:
+    """Shops, their locations and inventory items, and the ERP's reference records."""
     write_json(out / "shopify" / "shops.json", [shop.to_shop_record() for shop in profiles])
     for shop in profiles:
         folder = out / "shopify" / shop.shop_id
@@ -130,97 +187,47 @@ def generate_world(
         write_json(out / "erp" / name, records)
     write_json(out / "erp" / "periods.json", [period.to_record() for period in periods])
 
-    journal_writer = JsonlWriter(out / "erp" / "journal_entries.jsonl")
-    on_hand_writer = JsonlWriter(out / "erp" / "inventory_on_hand.jsonl")
-    truth = TruthWriter(out / "truth" / "discrepancies.csv")
-    journal = Journal(journal_writer, periods)
-    peaks = sale_days(seed, start, days)
-    try:
-        for shop in profiles:
-            ShopGeneration(
-                shop,
-                seed=seed,
-                start=start,
-                days=days,
-                orders_per_day=orders_per_day,
-                rate=discrepancy_rate,
-                sale_days=peaks,
-                journal=journal,
-                truth=truth,
-                on_hand=on_hand_writer,
-                out=out,
-                summary=summary,
-            ).run()
-    finally:
-        journal_writer.close()
-        on_hand_writer.close()
-        truth.close()
-    summary.journal_entries = journal_writer.count
-    summary.discrepancies = truth.counts
-    write_json(
-        out / "world.json",
-        {
-            "format_version": FORMAT_VERSION,
-            "name": f"seed-{seed}-{start.isoformat()}-{days}d",
-            "seed": seed,
-            "start": start.isoformat(),
-            "days": days,
-            "generator": GENERATOR,
-            "shops": summary.shops,
-            "orders_per_day": orders_per_day,
-            "discrepancy_rate": discrepancy_rate,
-        },
-    )
-    summary.seconds = time.perf_counter() - began
-    return summary
+
+def _manifest(plan: WorldPlan, summary: GenerationSummary) -> dict[str, object]:
+    """The content of `world.json`."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "name": f"seed-{plan.seed}-{plan.start.isoformat()}-{plan.days}d",
+        "seed": plan.seed,
+        "start": plan.start.isoformat(),
+        "days": plan.days,
+        "generator": GENERATOR,
+        "shops": summary.shops,
+        "orders_per_day": plan.orders_per_day,
+        "discrepancy_rate": plan.discrepancy_rate,
+    }
 
 
 class ShopGeneration:
     """One shop's whole history; every draw comes from a (seed, shop, day, purpose) stream."""
 
-    def __init__(
-        self,
-        shop: ShopProfile,
-        *,
-        seed: int,
-        start: date,
-        days: int,
-        orders_per_day: int,
-        rate: float,
-        sale_days: set[date],
-        journal: Journal,
-        truth: TruthWriter,
-        on_hand: JsonlWriter,
-        out: Path,
-        summary: GenerationSummary,
-    ) -> None:
+    def __init__(self, shop: ShopProfile, plan: WorldPlan, sinks: WorldSinks) -> None:
         self.shop = shop
-        self.seed = seed
-        self.start = start
-        self.days = days
-        self.orders_per_day = orders_per_day
-        self.rate = rate
-        self.sale_days = sale_days
-        self.truth = truth
-        self.on_hand = on_hand
-        self.summary = summary
+        self.plan = plan
+        self.sinks = sinks
+        self.discrepancy_rate = plan.discrepancy_rate
         self.clock = ShopClock(shop.timezone)
-        self.world_end = self.clock.day_start(start + timedelta(days=days))
-        folder = out / "shopify" / shop.shop_id
+        self.world_end = self.clock.day_start(plan.start + timedelta(days=plan.days))
+        folder = sinks.out / "shopify" / shop.shop_id
         self.orders_writer = JsonlWriter(folder / "orders.jsonl")
         self.balance_writer = JsonlWriter(folder / "balance_transactions.jsonl")
         self.payouts_writer = JsonlWriter(folder / "payouts.jsonl")
         self.levels_writer = JsonlWriter(folder / "inventory_levels.jsonl")
         self.factory = OrderFactory(shop, self.clock, self.world_end)
-        self.payments = PaymentsBook(shop, start, self.world_end, self.balance_writer)
+        self.payments = PaymentsBook(shop, plan.start, self.world_end, self.balance_writer)
         self.inventory = InventoryBook(
             shop,
             self.clock,
-            substream(seed, shop.shop_id, "inventory"),
-            orders_per_day,
+            substream(plan.seed, shop.shop_id, "inventory"),
+            plan.orders_per_day,
             self.levels_writer,
         )
-        self.integration = Integration(shop, self.clock, journal, truth)
+        self.integration = Integration(shop, self.clock, sinks.journal, sinks.truth)
         preset = shop.preset
         self.fee_rates = {
             currency: preset.fee_rate
@@ -228,13 +235,14 @@ class ShopGeneration:
             for currency in shop.presentment_currencies
         }
         self.dispute_fee = round(preset.dispute_fee * usd_scale(shop.currency))
-        self.today = start
+        self.today = plan.start
 
     def run(self) -> None:
+        plan = self.plan
         try:
-            self.inventory.write_initial(self.clock.day_start(self.start))
-            for number in range(self.days):
-                self.run_day(self.start + timedelta(days=number))
+            self.inventory.write_initial(self.clock.day_start(plan.start))
+            for number in range(plan.days):
+                self.run_day(plan.start + timedelta(days=number))
             self.finish_payouts()
         finally:
             for writer in (
@@ -244,148 +252,167 @@ class ShopGeneration:
                 self.levels_writer,
             ):
                 writer.close()
-        self.summary.orders += self.orders_writer.count
-        self.summary.balance_transactions += self.balance_writer.count
-        self.summary.payouts += self.payouts_writer.count
-        self.summary.inventory_lines += self.levels_writer.count
+        summary = self.sinks.summary
+        summary.orders += self.orders_writer.count
+        summary.balance_transactions += self.balance_writer.count
+        summary.payouts += self.payouts_writer.count
+        summary.inventory_lines += self.levels_writer.count
 
     def run_day(self, day: date) -> None:
         shop = self.shop
+        seed = self.plan.seed
         self.today = day
         day_start = self.clock.day_start(day)
         day_end = self.clock.day_start(day + timedelta(days=1))
         self.inventory.start_day(day)
-        orders_rng = substream(self.seed, shop.shop_id, day, "orders")
-        inject_rng = substream(self.seed, shop.shop_id, day, "inject")
+        orders_rng = substream(seed, shop.shop_id, day, "orders")
+        inject_rng = substream(seed, shop.shop_id, day, "inject")
         rates = {
-            currency: daily_rate(self.seed, shop.shop_id, day, shop.currency, currency)
+            currency: daily_rate(seed, shop.shop_id, day, shop.currency, currency)
             for currency in shop.presentment_currencies
         }
-        sale = day in self.sale_days
-        count = day_volume(self.orders_per_day, day, sale)
+        sale = day in self.plan.sale_days
+        count = day_volume(self.plan.orders_per_day, day, sale)
         write_order = self.orders_writer.write
         build = self.factory.build
         for epoch in self.factory.arrival_times(orders_rng, day_start, day_end, count):
             order, facts = build(orders_rng, epoch, rates, sale)
             write_order(order)
             self.settle(facts, inject_rng)
-        self.balance_events(substream(self.seed, shop.shop_id, day, "balance"), day_start, day_end)
+        self.balance_events(substream(seed, shop.shop_id, day, "balance"), day_start, day_end)
         self.inventory.end_day(day, day_end)
         self.write_on_hand(day, inject_rng)
 
     def settle(self, facts: OrderFacts, rng: random.Random) -> None:
         """Charges, fees, refunds, disputes, ledger entries and inventory of one order."""
-        draw = rng.random
-        rate = self.rate
-        shop = self.shop
-        payments = self.payments
-        integration = self.integration
-        fee_rate = self.fee_rates[facts.presentment_currency]
         if facts.test:
-            for payment in facts.payments:
-                if payment.gateway == "shopify_payments":
-                    payments.record(
-                        "CHARGE",
-                        "CHARGE",
-                        payment.epoch,
-                        payment.amount,
-                        scale(payment.amount, fee_rate) + shop.preset.fee_fixed,
-                        source_id=payment.transaction_id,
-                        order_transaction_id=payment.transaction_id,
-                        order_id=facts.order_id,
-                        test=True,
-                    )
+            self._record_test_charges(facts)
             return
         if not facts.posted:
             return
         if not facts.cancelled_same_day:
             for product, quantity in facts.commits:
                 self.inventory.commit(product, facts.location_index, quantity)
+        self._post_order(facts, rng)
+        self._record_charges(facts, rng)
+        if facts.refund is not None:
+            self._settle_refund(facts, facts.refund, rng)
+        if facts.dispute_epochs is not None:
+            self._settle_dispute(facts, *facts.dispute_epochs)
 
+    def _record_order_balance(
+        self,
+        kind: str,
+        epoch: int,
+        amount: int,
+        fee: int,
+        transaction_id: int,
+        facts: OrderFacts,
+        *,
+        adjustment_reason: str | None = None,
+        test: bool = False,
+    ) -> BalanceFacts:
+        """A balance transaction caused by an order transaction (its type is its source type)."""
+        return self.payments.record(
+            kind,
+            kind,
+            epoch,
+            amount,
+            fee,
+            source_id=transaction_id,
+            order_transaction_id=transaction_id,
+            order_id=facts.order_id,
+            adjustment_reason=adjustment_reason,
+            test=test,
+        )
+
+    def _record_charge(
+        self, facts: OrderFacts, payment: Payment, *, test: bool = False
+    ) -> BalanceFacts:
+        """The CHARGE of a card payment, less the shop's percentage and fixed fee."""
+        fee_rate = self.fee_rates[facts.presentment_currency]
+        fee = scale(payment.amount, fee_rate) + self.shop.preset.fee_fixed
+        return self._record_order_balance(
+            "CHARGE", payment.epoch, payment.amount, fee, payment.transaction_id, facts, test=test
+        )
+
+    def _record_test_charges(self, facts: OrderFacts) -> None:
+        """A test order's card payments show in the balance (flagged test), never in the ledger."""
+        for payment in facts.payments:
+            if payment.gateway == "shopify_payments":
+                self._record_charge(facts, payment, test=True)
+
+    def _post_order(self, facts: OrderFacts, rng: random.Random) -> None:
+        """The order's journal entry, with the discrepancy the order was selected for, if any."""
+        rate = self.discrepancy_rate
         kind = None
-        eligible = integration.order_eligible_kinds(facts, ORDER_KIND_WEIGHTS)
+        eligible = self.integration.order_eligible_kinds(facts, ORDER_KIND_WEIGHTS)
         if "order_wrong_period" in eligible:
             # Few orders cross a month end in UTC: select them ten times as often, always for it.
-            if draw() < min(1.0, WRONG_PERIOD_BOOST * rate):
+            if rng.random() < min(1.0, WRONG_PERIOD_BOOST * rate):
                 kind = "order_wrong_period"
-        elif draw() < rate:
+        elif rng.random() < rate:
             kind = choose_kind(rng, eligible)
-        integration.post_order(facts, kind, rng)
+        self.integration.post_order(facts, kind, rng)
 
+    def _record_charges(self, facts: OrderFacts, rng: random.Random) -> None:
+        """A CHARGE per card payment; its fee entry may be left out or posted twice."""
+        draw = rng.random
         for payment in facts.payments:
             if payment.gateway != "shopify_payments":
                 continue
-            balance = payments.record(
-                "CHARGE",
-                "CHARGE",
-                payment.epoch,
-                payment.amount,
-                scale(payment.amount, fee_rate) + shop.preset.fee_fixed,
-                source_id=payment.transaction_id,
-                order_transaction_id=payment.transaction_id,
-                order_id=facts.order_id,
-            )
+            balance = self._record_charge(facts, payment)
             fee_kind = None
-            if draw() < rate:
+            if draw() < self.discrepancy_rate:
                 fee_kind = "fee_missing_in_erp" if draw() < 0.5 else "fee_duplicate_posting"
-            integration.post_balance(balance, fee_kind)
+            self.integration.post_balance(balance, fee_kind)
 
-        refund = facts.refund
-        if refund is not None:
-            if refund.gateway == "shopify_payments":
-                payments.record(
-                    "REFUND",
-                    "REFUND",
-                    refund.epoch,
-                    -refund.total,
-                    0,
-                    source_id=refund.transaction_id,
-                    order_transaction_id=refund.transaction_id,
-                    order_id=facts.order_id,
-                )
-            refund_kind = None
-            if draw() < rate:
-                refund_kind = (
-                    "refund_amount_mismatch"
-                    if refund.partial and draw() < 0.5
-                    else "refund_missing_in_erp"
-                )
-            integration.post_refund(facts, refund_kind, rng)
-            if not refund.cancellation:
-                refund_day = self.clock.business_date(refund.epoch)
-                for product, location, quantity in refund.restocks:
-                    self.inventory.schedule_restock(
-                        refund_day, product, location, quantity, today=self.today
-                    )
-
-        if facts.dispute_epochs is not None:
-            dispute_epoch, won_epoch = facts.dispute_epochs
-            payment = facts.payments[0]
-            balance = payments.record(
-                "DISPUTE",
-                "DISPUTE",
-                dispute_epoch,
-                -payment.amount,
-                self.dispute_fee,
-                source_id=payment.transaction_id,
-                order_transaction_id=payment.transaction_id,
-                order_id=facts.order_id,
-                adjustment_reason="chargeback",
+    def _settle_refund(self, facts: OrderFacts, refund: RefundFacts, rng: random.Random) -> None:
+        """The card refund's balance transaction, the refund entry, and the restock."""
+        draw = rng.random
+        if refund.gateway == "shopify_payments":
+            self._record_order_balance(
+                "REFUND", refund.epoch, -refund.total, 0, refund.transaction_id, facts
             )
-            integration.post_balance(balance, None)
-            if won_epoch is not None:
-                balance = payments.record(
-                    "ADJUSTMENT_REVERSAL",
-                    "ADJUSTMENT_REVERSAL",
-                    won_epoch,
-                    payment.amount,
-                    0,
-                    source_id=payment.transaction_id,
-                    order_transaction_id=payment.transaction_id,
-                    order_id=facts.order_id,
-                    adjustment_reason="dispute_won",
+        refund_kind = None
+        if draw() < self.discrepancy_rate:
+            refund_kind = (
+                "refund_amount_mismatch"
+                if refund.partial and draw() < 0.5
+                else "refund_missing_in_erp"
+            )
+        self.integration.post_refund(facts, refund_kind, rng)
+        if not refund.cancellation:
+            refund_day = self.clock.business_date(refund.epoch)
+            for product, location, quantity in refund.restocks:
+                self.inventory.schedule_restock(
+                    refund_day, product, location, quantity, today=self.today
                 )
-                integration.post_balance(balance, None)
+
+    def _settle_dispute(self, facts: OrderFacts, dispute_epoch: int, won_epoch: int | None) -> None:
+        """The chargeback and its fee, and the reversal when the dispute is won."""
+        payment = facts.payments[0]
+        balance = self._record_order_balance(
+            "DISPUTE",
+            dispute_epoch,
+            -payment.amount,
+            self.dispute_fee,
+            payment.transaction_id,
+            facts,
+            adjustment_reason="chargeback",
+        )
+        self.integration.post_balance(balance, None)
+        if won_epoch is not None:
+            balance = self._record_order_balance(
+                "ADJUSTMENT_REVERSAL",
+                won_epoch,
+                payment.amount,
+                0,
+                payment.transaction_id,
+                facts,
+                adjustment_reason="dispute_won",
+            )
+            self.integration.post_balance(balance, None)
 
     def balance_events(self, rng: random.Random, day_start: int, day_end: int) -> None:
         """Reserves held and released, and Shopify fee adjustments, on some days."""
@@ -393,47 +420,41 @@ class ShopGeneration:
         units = usd_scale(self.shop.currency)
         if draw() < 0.05:
             epoch = day_start + int(draw() * (day_end - day_start))
-            amount = max(1000, round(self.orders_per_day * 3000 * units * (0.05 + 0.15 * draw())))
-            balance = self.payments.record(
-                "RESERVED_FUNDS",
-                "SYSTEM_ADJUSTMENT",
-                epoch,
-                -amount,
-                0,
-                adjustment_reason="reserve",
+            volume = self.plan.orders_per_day * 3000 * units
+            amount = max(1000, round(volume * (0.05 + 0.15 * draw())))
+            self._post_shop_balance(
+                "RESERVED_FUNDS", "SYSTEM_ADJUSTMENT", epoch, -amount, "reserve"
             )
-            self.integration.post_balance(balance, None)
             release = epoch + SECONDS_PER_DAY * (5 + int(draw() * 10))
             if release < self.world_end:
-                balance = self.payments.record(
+                self._post_shop_balance(
                     "RESERVED_FUNDS_REVERSAL",
                     "SYSTEM_ADJUSTMENT",
                     release,
                     amount,
-                    0,
-                    adjustment_reason="reserve_release",
+                    "reserve_release",
                 )
-                self.integration.post_balance(balance, None)
         if draw() < 0.12:
             epoch = day_start + int(draw() * (day_end - day_start))
             amount = max(100, round((100 + 3900 * draw()) * units))
-            balance = self.payments.record(
-                "ADJUSTMENT",
-                "ADJUSTMENT",
-                epoch,
-                -amount,
-                0,
-                adjustment_reason="shipping_label",
-            )
-            self.integration.post_balance(balance, None)
+            self._post_shop_balance("ADJUSTMENT", "ADJUSTMENT", epoch, -amount, "shipping_label")
+
+    def _post_shop_balance(
+        self, kind: str, source_type: str, epoch: int, amount: int, reason: str
+    ) -> None:
+        """A fee-less balance transaction of no order, and its journal entry."""
+        balance = self.payments.record(
+            kind, source_type, epoch, amount, 0, adjustment_reason=reason
+        )
+        self.integration.post_balance(balance, None)
 
     def write_on_hand(self, day: date, rng: random.Random) -> None:
         """The ERP's on-hand at the end of `day` for every item and location."""
         draw = rng.random
-        threshold = self.rate / 5
+        threshold = self.discrepancy_rate / 5
         as_of = day.isoformat()
         shop = self.shop
-        write = self.on_hand.write
+        write = self.sinks.on_hand.write
         for product_index, row in enumerate(self.inventory.on_hand):
             product = shop.products[product_index]
             for location_index, quantity in enumerate(row):
@@ -444,7 +465,7 @@ class ShopGeneration:
                     if quantity + delta < 0:
                         delta = -delta
                     erp_quantity = quantity + delta
-                    self.truth.record(
+                    self.sinks.truth.record(
                         kind="inventory_on_hand_mismatch",
                         shop_id=shop.shop_id,
                         shopify_ref=f"shopify:inventory_level:{product.item_id}:{location.location_id}",
@@ -465,46 +486,56 @@ class ShopGeneration:
                 )
 
     def finish_payouts(self) -> None:
+        """Every payout of the world, some selected for a discrepancy, and their bank entries."""
         shop = self.shop
+        seed = self.plan.seed
         draws = {
-            day: substream(self.seed, shop.shop_id, "payout", day).random()
+            day: substream(seed, shop.shop_id, "payout", day).random()
             for day in self.payments.batches
         }
-        threshold = min(1.0, 5 * self.rate)
         for payout in self.payments.payouts(draws):
-            rng = substream(self.seed, shop.shop_id, "payout-inject", payout.batch_date)
-            kind = None
-            if rng.random() < threshold:
-                eligible: dict[str, float] = {}
-                if payout.status == "PAID" and payout.balance_net > 0:
-                    eligible["payout_deposit_missing"] = 1.0
-                    eligible["payout_deposit_amount_mismatch"] = 1.0
-                if payout.status in ("PAID", "SCHEDULED") and payout.balance_net != 0:
-                    eligible["payout_balance_mismatch"] = 1.0
-                if eligible:
-                    kind = choose_kind(rng, eligible)
+            rng = substream(seed, shop.shop_id, "payout-inject", payout.batch_date)
+            kind = self._choose_payout_kind(rng, payout)
             net = payout.balance_net
             if kind == "payout_balance_mismatch":
-                delta = max(1, round(abs(net) * rng.uniform(0.001, 0.02)))
-                if rng.random() < 0.5:
-                    delta = -delta
-                net += delta
-                paid = payout.status == "PAID"
-                self.truth.record(
-                    kind=kind,
-                    shop_id=shop.shop_id,
-                    shopify_ref=f"shopify:payout:{payout.payout_id}",
-                    erp_ref=f"shopify-{shop.shop_id}-payout-{payout.payout_id}" if paid else "",
-                    account="",
-                    expected_variance=format_cents(delta),
-                    currency=shop.currency,
-                    business_date=utc_date(payout.issued_epoch).isoformat(),
-                    note=(
-                        f"payout net {format_cents(net)} but its balance transactions sum to "
-                        f"{format_cents(payout.balance_net)}"
-                    ),
-                )
+                net = self._distort_payout_net(rng, payout)
                 kind = None
             self.payouts_writer.write(PaymentsBook.payout_record(payout, shop.currency, net))
             if payout.status in ("PAID", "FAILED"):
                 self.integration.post_payout(payout, net, kind, rng)
+
+    def _choose_payout_kind(self, rng: random.Random, payout: PayoutFacts) -> str | None:
+        """Payouts are few: each is selected with five times the rate, among the kinds it allows."""
+        if rng.random() >= min(1.0, 5 * self.discrepancy_rate):
+            return None
+        eligible: dict[str, float] = {}
+        if payout.status == "PAID" and payout.balance_net > 0:
+            eligible["payout_deposit_missing"] = 1.0
+            eligible["payout_deposit_amount_mismatch"] = 1.0
+        if payout.status in ("PAID", "SCHEDULED") and payout.balance_net != 0:
+            eligible["payout_balance_mismatch"] = 1.0
+        return choose_kind(rng, eligible) if eligible else None
+
+    def _distort_payout_net(self, rng: random.Random, payout: PayoutFacts) -> int:
+        """A payout net off the sum of its balance transactions by 0.1-2%, recorded in the truth."""
+        shop = self.shop
+        delta = max(1, round(abs(payout.balance_net) * rng.uniform(0.001, 0.02)))
+        if rng.random() < 0.5:
+            delta = -delta
+        net = payout.balance_net + delta
+        paid = payout.status == "PAID"
+        self.sinks.truth.record(
+            kind="payout_balance_mismatch",
+            shop_id=shop.shop_id,
+            shopify_ref=f"shopify:payout:{payout.payout_id}",
+            erp_ref=f"shopify-{shop.shop_id}-payout-{payout.payout_id}" if paid else "",
+            account="",
+            expected_variance=format_cents(delta),
+            currency=shop.currency,
+            business_date=utc_date(payout.issued_epoch).isoformat(),
+            note=(
+                f"payout net {format_cents(net)} but its balance transactions sum to "
+                f"{format_cents(payout.balance_net)}"
+            ),
+        )
+        return net
