@@ -17,6 +17,7 @@ import pytest
 
 from retail_sync.errors import ConfigurationError
 from retail_sync.shopify import landing
+from retail_sync.shopify import lines as line_reading
 from retail_sync.shopify.client import ShopifyClient
 from retail_sync.shopify.extract import _land_file, _write_latest_orders
 from retail_sync.shopify.landing import FREE_TEXT_KEY_ENV, FreeTextPolicy, FreeTextSettingError
@@ -222,7 +223,7 @@ def test_a_clean_file_is_read_once_without_the_python_pass(
     def no_python_pass(*args: object, **kwargs: object) -> None:
         raise AssertionError("the sanitising pass ran on a clean file")
 
-    monkeypatch.setattr(landing, "_sort_readable", no_python_pass)
+    monkeypatch.setattr(line_reading, "_sort_readable", no_python_pass)
     out = land_lines(tmp_path, [dumps(order(1)), dumps(line_item(11, 1))])
     assert ids(out, "order_line_items", "line_item_id") == [11]
 
@@ -232,7 +233,7 @@ def test_bad_lines_the_python_checks_miss_are_found_by_duckdb(
 ) -> None:
     # The safety net: were the Python checks to pass every line, halving the file still finds
     # each line DuckDB refuses, with DuckDB's reason, and lands the rest.
-    monkeypatch.setattr(landing, "_line_problem", lambda line, shape: (None, None))
+    monkeypatch.setattr(line_reading, "_line_problem", lambda line, shape: (None, None))
     surrogate = dumps(line_item(12, 1, sku="\ud800"))
     lines = [dumps(order(1)), b"[]", dumps(line_item(11, 1)), surrogate, dumps(order(2))]
     out = land_lines(tmp_path, lines)
