@@ -78,3 +78,26 @@ def postgres_database() -> Iterator[PostgresDatabase]:
         with admin.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+def _module_weight(module: str, items: list[pytest.Item]) -> int:
+    """0 for a file marked `long`, 1 for other end-to-end slow files, 2 for slow ones, 3 else."""
+    marks = [
+        {mark.name for mark in item.iter_markers()}
+        for item in items
+        if item.nodeid.startswith(module)
+    ]
+    if any("long" in names for names in marks):
+        return 0
+    if any({"e2e", "slow"} <= names for names in marks):
+        return 1
+    return 2 if any("slow" in names for names in marks) else 3
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Longest files first. The workers (`-n`, one file each) finish when their last file does:
+    starting the few long end-to-end files first lets the many short ones fill in around them,
+    instead of a long file starting last and running alone. Files keep their own order."""
+    modules = {item.nodeid.split("::")[0] for item in items}
+    weight = {module: _module_weight(module + "::", items) for module in modules}
+    items.sort(key=lambda item: weight[item.nodeid.split("::")[0]])

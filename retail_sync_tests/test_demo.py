@@ -11,7 +11,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.long]
 
 
 def _demo(home: Path) -> subprocess.CompletedProcess[str]:

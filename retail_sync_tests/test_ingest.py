@@ -22,7 +22,7 @@ from retail_sync.settings import Paths
 from retail_sync.shops import load_shops
 from retail_sync_tests.conftest import TINY_WORLD
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.long]
 START, END = date(2026, 10, 31), date(2026, 11, 1)
 
 

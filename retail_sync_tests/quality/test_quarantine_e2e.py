@@ -23,7 +23,7 @@ from retail_sync.settings import Paths
 from retail_sync.shops import token_variable
 from retail_sync_tests.conftest import TINY_WORLD
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.long]
 
 
 @pytest.fixture

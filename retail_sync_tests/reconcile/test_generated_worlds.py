@@ -20,7 +20,7 @@ from retail_sync.sandbox.generate import generate_world
 from retail_sync_tests.reconcile.harness import Row, reconcile_world
 from retail_sync_tests.sandbox.test_generate_truth import truth_rows
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.long]
 SEEDS = (3, 5, 8)
 ALL_KINDS = 17
 

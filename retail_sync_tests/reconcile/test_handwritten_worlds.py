@@ -16,7 +16,7 @@ import pytest
 
 from retail_sync_tests.sandbox.test_generate_truth import truth_rows
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.long]
 
 WORLDS = Path(__file__).parent / "worlds"
 WORLD_DIRS = sorted(path.parent for path in WORLDS.glob("*/world.json"))

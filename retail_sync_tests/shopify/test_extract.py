@@ -11,8 +11,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from retail_sync.sandbox.generate.world_generator import generate_world
 from retail_sync.sandbox.clock import DilatedClock
+from retail_sync.sandbox.generate.world_generator import generate_world
 from retail_sync.sandbox.shopify import start_shopify_simulator
 from retail_sync.shopify.client import ShopifyClient
 from retail_sync.shopify.extract import (
