@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from retail_sync.sandbox.clock import DilatedClock
 from retail_sync.sandbox.shopify import start_shopify_simulator
 from retail_sync.shopify.client import QueryCost, ShopifyClient, ShopifyError, ThrottleModel
 from retail_sync_tests.shopify.conftest import Shop
@@ -55,8 +56,13 @@ def test_client_paces_from_throttle_status_without_throttled_answers(small_world
 
 
 def test_retries_5xx_and_429_until_success(small_world: Shop) -> None:
+    # A 429's Retry-After (1 s) is waited for on a dilated clock: what is retried, not how long.
+    clock = DilatedClock()
     with start_shopify_simulator(small_world.world, faults="flaky", seed=3) as server:
-        client = ShopifyClient(server.url, small_world.token, backoff_base=0.01, backoff_cap=0.05)
+        client = ShopifyClient(
+            server.url, small_world.token, backoff_base=0.01, backoff_cap=0.05,
+            clock=clock.monotonic, sleep=clock.sleep,
+        )  # fmt: skip
         for _ in range(40):
             assert client.execute(SHOP_QUERY)["shop"]["currencyCode"]
         assert client.stats.retries > 0
@@ -66,8 +72,13 @@ def test_retries_5xx_and_429_until_success(small_world: Shop) -> None:
 
 def test_throttled_answers_are_retried(small_world: Shop) -> None:
     """A neighbour app drains the bucket behind our back: THROTTLED, then success."""
-    with start_shopify_simulator(small_world.world, faults="throttle-pressure") as server:
-        client = ShopifyClient(server.url, small_world.token)
+    clock = DilatedClock()
+    with start_shopify_simulator(
+        small_world.world, faults="throttle-pressure", clock=clock.monotonic
+    ) as server:
+        client = ShopifyClient(
+            server.url, small_world.token, clock=clock.monotonic, sleep=clock.sleep
+        )
         query = "{ orders(first: 100) { nodes { id } } }"
         for _ in range(12):
             client.execute(query)
