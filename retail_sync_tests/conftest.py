@@ -80,6 +80,9 @@ def postgres_database() -> Iterator[PostgresDatabase]:
         admin.close()
 
 
+LONG_TIMEOUT_SECONDS = 900
+
+
 def _module_weight(module: str, items: list[pytest.Item]) -> int:
     """0 for a file marked `long`, 1 for other end-to-end slow files, 2 for slow ones, 3 else."""
     marks = [
@@ -101,3 +104,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     modules = {item.nodeid.split("::")[0] for item in items}
     weight = {module: _module_weight(module + "::", items) for module in modules}
     items.sort(key=lambda item: weight[item.nodeid.split("::")[0]])
+    for item in items:
+        # The suite's 300 s timeout guards against hangs; a long file's scenario (a landing of
+        # three 30-day worlds, two demo runs) takes two minutes here and more on a busy machine.
+        if item.get_closest_marker("long") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(LONG_TIMEOUT_SECONDS))
