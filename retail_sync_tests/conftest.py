@@ -83,13 +83,9 @@ def postgres_database() -> Iterator[PostgresDatabase]:
 LONG_TIMEOUT_SECONDS = 900
 
 
-def _module_weight(module: str, items: list[pytest.Item]) -> int:
-    """0 for a file marked `long`, 1 for other end-to-end slow files, 2 for slow ones, 3 else."""
-    marks = [
-        {mark.name for mark in item.iter_markers()}
-        for item in items
-        if item.nodeid.startswith(module)
-    ]
+def _module_weight(marks: set[frozenset[str]]) -> int:
+    """0 for a file marked `long`, 1 for other end-to-end slow files, 2 for slow ones, 3 else;
+    `marks` holds each of the file's tests' marker names."""
     if any("long" in names for names in marks):
         return 0
     if any({"e2e", "slow"} <= names for names in marks):
@@ -101,8 +97,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Longest files first. The workers (`-n`, one file each) finish when their last file does:
     starting the few long end-to-end files first lets the many short ones fill in around them,
     instead of a long file starting last and running alone. Files keep their own order."""
-    modules = {item.nodeid.split("::")[0] for item in items}
-    weight = {module: _module_weight(module + "::", items) for module in modules}
+    marks: dict[str, set[frozenset[str]]] = {}
+    for item in items:
+        names = frozenset(mark.name for mark in item.iter_markers())
+        marks.setdefault(item.nodeid.split("::")[0], set()).add(names)
+    weight = {module: _module_weight(names) for module, names in marks.items()}
     items.sort(key=lambda item: weight[item.nodeid.split("::")[0]])
     for item in items:
         # The suite's 300 s timeout guards against hangs; a long file's scenario (a landing of

@@ -155,9 +155,9 @@ class ERPResource(dg.ConfigurableResource):
         self.config()
 
     def port(self) -> "ERPPort":
-        from retail_sync.erp.netsuite import NetSuiteClient, NetSuiteERP
+        from retail_sync.erp.netsuite import netsuite_erp_from_env
 
-        return NetSuiteERP(NetSuiteClient(self.config()))
+        return netsuite_erp_from_env(self.settings())
 
 
 def _field_of(setting: str) -> str:

@@ -37,6 +37,7 @@ from retail_sync_tests.erp.scripted_netsuite import (
     scripted_erp,
     suiteql_rows,
 )
+from retail_sync_tests.erp.test_erp_fuzz import GOOD_ON_HAND_VALUES
 
 DAY = date(2026, 10, 1)
 GOOD_LINE = {
@@ -136,15 +137,7 @@ def test_without_a_quarantine_a_bad_row_is_our_error_not_a_traceback(tmp_path: P
 
 
 def test_bad_on_hand_rows_are_quarantined(tmp_path: Path) -> None:
-    good = {
-        "item": "501",
-        "itemid": "TENT-2P",
-        "location": "31",
-        "location_name": "Warehouse East",
-        "subsidiary": "1",
-        "asof": "2026-10-01",
-        "quantity": "42",
-    }
+    good = dict(GOOD_ON_HAND_VALUES)
     bad = [
         {**good, "item": "502", "quantity": "4,5"},
         {**good, "item": "503", "quantity": "1" + "0" * 30},
