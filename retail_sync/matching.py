@@ -40,6 +40,8 @@ SETTING_BOUNDS = {
     "deposit_days_before": SettingBounds(Decimal("366"), 0),
     "deposit_days_after": SettingBounds(Decimal("366"), 0),
     "inventory_tolerance": SettingBounds(Decimal("1000000"), 4),  # decimal(18, 4), units
+    "rounding_tolerance": SettingBounds(Decimal("1000000"), 2),  # decimal(18, 2), shop currency
+    "fx_tolerance_percent": SettingBounds(Decimal("100"), 4),  # decimal(9, 4)
 }
 
 
@@ -50,6 +52,11 @@ class MatchingRules:
     deposit_days_before: int = 1
     deposit_days_after: int = 5
     inventory_tolerance: Decimal = Decimal("0")
+    # Which kind an amount difference gets (never whether it is reported): a difference moved to
+    # 7950 up to this much is rounding; one moved to 7900 on a foreign-presentment order up to
+    # max(rounding_tolerance, this percent of the entry) is FX (docs/finance.md).
+    rounding_tolerance: Decimal = Decimal("0.05")
+    fx_tolerance_percent: Decimal = Decimal("3.00")
 
     @classmethod
     def from_settings(cls, shop_id: str, settings: Any) -> MatchingRules:
@@ -81,6 +88,8 @@ class MatchingRules:
             str(int(self.deposit_days_before)),
             str(int(self.deposit_days_after)),
             f"cast({self.inventory_tolerance:f} as decimal(18, 4))",
+            f"cast({self.rounding_tolerance:f} as decimal(18, 2))",
+            f"cast({self.fx_tolerance_percent:f} as decimal(9, 4))",
         )
 
 
@@ -121,4 +130,6 @@ MATCHING_COLUMNS = (
     "deposit_days_before",
     "deposit_days_after",
     "inventory_tolerance",
+    "rounding_tolerance",
+    "fx_tolerance_percent",
 )

@@ -30,6 +30,7 @@ from retail_sync.warehouse.lake import Lake
 # entity of the lake's `recon/shopify` zone.
 RECON_OUTPUTS = (
     "exceptions",
+    "exception_lines",
     "holds",
     "match_summary",
     "clearing_rollforward",
@@ -109,6 +110,11 @@ def _empty_where_missing(connection: duckdb.DuckDBPyConnection, landed: list[str
             connection.execute(f'create table raw."{name}" as select * from empty_input')
         finally:
             connection.unregister("empty_input")
+
+
+# Public name for callers outside the engine (the ledger-case test harness): every known raw table
+# empty, as for a first run, with `create_empty_raw_tables(connection, [])`.
+create_empty_raw_tables = _empty_where_missing
 
 
 def reconciliation_connection(

@@ -86,15 +86,21 @@ def test_good_values_load_exactly() -> None:
             "deposit_days_before": "3",
             "deposit_days_after": 7.0,
             "inventory_tolerance": "1E+1",
+            "rounding_tolerance": "0.10",
+            "fx_tolerance_percent": 2,
         },
     )
-    assert rules == MatchingRules(Decimal("2.50"), Decimal("0.5"), 3, 7, Decimal("10"))
+    assert rules == MatchingRules(
+        Decimal("2.50"), Decimal("0.5"), 3, 7, Decimal("10"), Decimal("0.10"), Decimal("2")
+    )
     assert duckdb.sql("select " + ", ".join(rules.sql_values())).fetchall()[0] == (
         Decimal("2.50"),
         Decimal("0.5"),
         3,
         7,
         Decimal("10"),
+        Decimal("0.10"),
+        Decimal("2"),
     )
 
 

@@ -11,6 +11,10 @@ select
     expected.domain,
     expected.business_date,
     erp.booked_date,
+    -- The clearing accounts' amounts, for the roll-forward's timing (a booking on another day).
+    expected.a1205,
+    expected.a1210,
+    expected.a1220,
     erp.first_transaction_id as transaction_id,
     cast(greatest(expected.a1000, 0) + greatest(expected.a1205, 0) + greatest(expected.a1210, 0) + greatest(expected.a1220, 0) + greatest(expected.a2200, 0) + greatest(expected.a2300, 0) + greatest(expected.a4000, 0) + greatest(expected.a4050, 0) + greatest(expected.a4090, 0) + greatest(expected.a4100, 0) + greatest(expected.a6100, 0) + greatest(expected.a6150, 0) + greatest(expected.a7900, 0) + greatest(expected.a7950, 0) + greatest(expected.a_other, 0) as decimal(18, 2)) as expected_total
 from recon.expected_entries as expected

@@ -3,12 +3,15 @@
 -- (`shopify-<shop>-<kind>-<id>`), with its net debit per account (debit positive, credit negative)
 -- in the shop currency. `expected_date` is the date the entry should carry (null when Shopify does
 -- not say it, e.g. the day a payout failed); `is_primary` marks the entry an ERP entry carrying
--- the record's reference but no external id of ours belongs to.
+-- the record's reference but no external id of ours belongs to. `balance_type` is the balance
+-- transaction's type for the entries booking one (the clearing roll-forward sorts by it), and
+-- `presentment_currency` an order's presentment currency (an FX difference needs one).
+-- A failed payout's reversal is dated by the day its failure was landed (`failed_on`).
 with entries as (
     select
         shop_id, 'order' as entity, order_id as shopify_id, 'order' as entry_kind,
         'orders' as domain, business_date, business_date as expected_date, true as is_primary,
-        currency_code as currency,
+        currency_code as currency, presentment_currency_code as presentment_currency,
         paid_shopify_payments as a1205,
         paid_other_gateways as a1220,
         paid_gift_card - gift_cards_sold_shop as a2300,
@@ -39,7 +42,7 @@ with entries as (
     select
         shop_id, 'balance_transaction' as entity, balance_transaction_id as shopify_id,
         entry_kind, 'fees' as domain, business_date, business_date as expected_date,
-        true as is_primary, currency_code as currency,
+        true as is_primary, currency_code as currency, type as balance_type,
         entry_amount as amount,
         debit_account, credit_account
     from (
@@ -84,7 +87,8 @@ with entries as (
 
     select
         shop_id, 'payout' as entity, payout_id as shopify_id, 'payout-failed' as entry_kind,
-        'payouts' as domain, business_date, null::date as expected_date, false as is_primary,
+        'payouts' as domain, coalesce(failed_on, business_date) as business_date,
+        null::date as expected_date, false as is_primary,
         currency_code as currency, -net as a1000, net as a1205, 2 as record_entries
     from staging.stg_shopify__payouts
     where status = 'FAILED'
@@ -100,6 +104,8 @@ select
     expected_date,
     is_primary,
     currency,
+    presentment_currency,
+    balance_type,
     'shopify-' || shop_id || '-' || entry_kind || '-' || shopify_id as external_id,
     'shopify:' || entity || ':' || shopify_id as shopify_ref,
     -- How many entries the rules expect for the record (a failed payout has two).

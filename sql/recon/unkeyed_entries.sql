@@ -1,66 +1,46 @@
 -- ERP entries referencing a Shopify record without an external id of ours, each marked as a
--- duplicate posting or as a part of the record's booking (see entry_matches).
+-- duplicate posting or as a part of the record's booking (see entry_matches). Taken in date
+-- order, an unkeyed entry is a part of the booking while the booking so far (the entries keyed
+-- to it, then the unkeyed ones before it, then itself) stays within what the rules expect for
+-- the record (Σ debits); one that takes it beyond is a duplicate. So several deposits that make
+-- up a payout's net are its parts, whatever their sizes and whether or not each carries our
+-- external id (equal halves included). When nothing is keyed, the first unkeyed entry stands in
+-- as the booking even when its amount is wrong (that is an amount difference, not a duplicate).
 with unkeyed as (
     select
         *,
-        row_number() over (
-            partition by shop_id, entity, shopify_id, entry_kind order by transaction_id
-        ) as position
+        row_number() over records as position,
+        sum(total) over (records rows between unbounded preceding and current row) as running_total
     from recon.assigned_entries
     where not keyed
+    window records as (
+        partition by shop_id, entity, shopify_id, entry_kind order by trandate, transaction_id
+    )
 ),
 
-unkeyed_first as (
-    select * exclude (position) from unkeyed where position = 1
+keyed as (
+    select shop_id, entity, shopify_id, entry_kind, sum(total) as keyed_total
+    from recon.assigned_entries
+    where keyed
+    group by all
 ),
 
--- An unkeyed entry is a duplicate when the record is booked and the booking equals the expected
--- entry or the unkeyed entry itself; when nothing is keyed, the first unkeyed entry stands in as
--- the booking and later ones equal to it are duplicates.
-roles as (
+expected as (
     select
-        unkeyed.* exclude (keyed),
-        case
-            when booked.booked_entries is not null then (
-                (
-                    booked.erp_a1000, booked.erp_a1205, booked.erp_a1210, booked.erp_a1220,
-                    booked.erp_a2200, booked.erp_a2300, booked.erp_a4000, booked.erp_a4050,
-                    booked.erp_a4090, booked.erp_a4100, booked.erp_a6100, booked.erp_a6150,
-                    booked.erp_a7900, booked.erp_a7950, booked.erp_a_other
-                ) = (
-                    expected.a1000, expected.a1205, expected.a1210, expected.a1220,
-                    expected.a2200, expected.a2300, expected.a4000, expected.a4050,
-                    expected.a4090, expected.a4100, expected.a6100, expected.a6150,
-                    expected.a7900, expected.a7950, expected.a_other
-                )
-                or (
-                    booked.erp_a1000, booked.erp_a1205, booked.erp_a1210, booked.erp_a1220,
-                    booked.erp_a2200, booked.erp_a2300, booked.erp_a4000, booked.erp_a4050,
-                    booked.erp_a4090, booked.erp_a4100, booked.erp_a6100, booked.erp_a6150,
-                    booked.erp_a7900, booked.erp_a7950, booked.erp_a_other
-                ) = (
-                    unkeyed.erp_a1000, unkeyed.erp_a1205, unkeyed.erp_a1210, unkeyed.erp_a1220,
-                    unkeyed.erp_a2200, unkeyed.erp_a2300, unkeyed.erp_a4000, unkeyed.erp_a4050,
-                    unkeyed.erp_a4090, unkeyed.erp_a4100, unkeyed.erp_a6100, unkeyed.erp_a6150,
-                    unkeyed.erp_a7900, unkeyed.erp_a7950, unkeyed.erp_a_other
-                )
-            )
-            else unkeyed.position > 1 and (
-                first.erp_a1000, first.erp_a1205, first.erp_a1210, first.erp_a1220,
-                first.erp_a2200, first.erp_a2300, first.erp_a4000, first.erp_a4050,
-                first.erp_a4090, first.erp_a4100, first.erp_a6100, first.erp_a6150,
-                first.erp_a7900, first.erp_a7950, first.erp_a_other
-            ) = (
-                unkeyed.erp_a1000, unkeyed.erp_a1205, unkeyed.erp_a1210, unkeyed.erp_a1220,
-                unkeyed.erp_a2200, unkeyed.erp_a2300, unkeyed.erp_a4000, unkeyed.erp_a4050,
-                unkeyed.erp_a4090, unkeyed.erp_a4100, unkeyed.erp_a6100, unkeyed.erp_a6150,
-                unkeyed.erp_a7900, unkeyed.erp_a7950, unkeyed.erp_a_other
-            )
-        end as is_duplicate
-    from unkeyed
-    join recon.open_entries as expected using (shop_id, entity, shopify_id, entry_kind)
-    left join recon.booked_entries as booked using (shop_id, entity, shopify_id, entry_kind)
-    left join unkeyed_first as first using (shop_id, entity, shopify_id, entry_kind)
+        shop_id, entity, shopify_id, entry_kind,
+        greatest(a1000, 0) + greatest(a1205, 0) + greatest(a1210, 0) + greatest(a1220, 0)
+        + greatest(a2200, 0) + greatest(a2300, 0) + greatest(a4000, 0) + greatest(a4050, 0)
+        + greatest(a4090, 0) + greatest(a4100, 0) + greatest(a6100, 0) + greatest(a6150, 0)
+        + greatest(a7900, 0) + greatest(a7950, 0) + greatest(a_other, 0) as expected_total
+    from recon.open_entries
 )
 
-select * from roles
+select
+    unkeyed.* exclude (keyed, running_total),
+    case
+        when keyed.keyed_total is null and unkeyed.position = 1 then false
+        else coalesce(keyed.keyed_total, 0) + unkeyed.running_total > expected.expected_total
+    end as is_duplicate
+from unkeyed
+join expected using (shop_id, entity, shopify_id, entry_kind)
+left join keyed using (shop_id, entity, shopify_id, entry_kind)

@@ -1,11 +1,16 @@
 -- Shopify Payments payouts, one row each (the latest landed). A payout's date is the UTC date it
--- was issued: Shopify's payout batch closes at midnight UTC.
+-- was issued: Shopify's payout batch closes at midnight UTC. `failed_on` is the first landed
+-- date on which the payout read FAILED: the day its failure is known here (an upper bound of the
+-- day Shopify failed it; its PAYOUT_FAILURE balance transaction is not landed).
 with versions as (
     select
         payouts.*,
         row_number() over (
             partition by payouts.shop_id, payouts.payout_id order by payouts.date desc
-        ) as version_rank
+        ) as version_rank,
+        min(cast(payouts.date as date)) filter (where payouts.status = 'FAILED') over (
+            partition by payouts.shop_id, payouts.payout_id
+        ) as failed_on
     from raw.shopify__payouts as payouts
 )
 
@@ -14,6 +19,7 @@ select
     cast(timezone('UTC', issued_at) as date) as business_date,
     payout_id,
     status,
+    case when status = 'FAILED' then failed_on end as failed_on,
     issued_at,
     transaction_type,
     currency_code,

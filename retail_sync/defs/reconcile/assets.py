@@ -31,11 +31,14 @@ STAGING_KEYS = [dg.AssetKey(["staging", *staging_location(model)]) for model in 
 DESCRIPTIONS = {
     "exceptions": "Every difference between Shopify and the ledger, classified, with a "
     "deterministic id (sql/recon/exceptions.sql).",
+    "exception_lines": "Per exception, the difference on each account it touches: the rules' "
+    "amount, the ledger's and the delta, with the ledger date (sql/recon/exception_lines.sql).",
     "holds": "Records the reconciliation cannot vouch for (an inconsistent payout, a "
     "quarantined record), with the reason: their shop-day is not reconciled and no journal is "
     "proposed for them (sql/recon/holds.sql).",
     "match_summary": "Records reconciled and matched per domain (sql/recon/match_summary.sql).",
-    "clearing_rollforward": "Shopify Payments clearing (1205) rolled forward per day "
+    "clearing_rollforward": "The clearing accounts (1205, 1210, 1220) rolled forward per day, "
+    "with the bridge from each day's difference to the exceptions and the residual "
     "(sql/recon/clearing_rollforward.sql).",
     "posting_latency": "Days from each order to its ERP entry (sql/recon/posting_latency.sql).",
     "inventory_status": "Inventory comparison size and snapshot freshness "
