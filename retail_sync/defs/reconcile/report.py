@@ -159,7 +159,7 @@ def settlement_report(
             )
             held = [partition for partition in computed if partition.holds]
             context.log.info(
-                f"{shop_id}: {len(computed) - len(held)} of {len(dates)} dates reconciled, "
+                f"{shop_id}: {len(computed)} of {len(dates)} dates computed, "
                 f"{len(held)} held, lifecycle on "
                 f"{seen_on}: {summary.new} new, {summary.persisting} persisting, "
                 f"{summary.reopened} reopened, {summary.resolved} resolved"
@@ -179,6 +179,7 @@ def settlement_report(
                         "largest_open_exceptions": _largest_open_table(largest_open_rows(report)),
                         **report_figures(report),
                         "reconciled": report.reconciled,
+                        "period_reconciled": report.period_reconciled,
                         "status": report.status,
                         "holds": dg.MetadataValue.md(_holds_markdown(report)),
                         "seen_on": report.seen_on.isoformat(),

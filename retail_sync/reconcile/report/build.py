@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,9 @@ from retail_sync.reconcile.lifecycle import (
 )
 from retail_sync.reconcile.report.model import (
     QUANTITY_UNIT,
+    AccountBridge,
     DailyExceptions,
+    DayStatus,
     DomainMatch,
     HeldRecord,
     InventoryStats,
@@ -31,8 +33,16 @@ from retail_sync.reconcile.report.model import (
     OpenException,
     ReconPartition,
     SettlementReport,
+    day_status,
+    has_residual,
 )
 
+# The kind of a clearing residual's own exception: its line is left out of `explained`.
+UNEXPLAINED_KIND = "clearing_unexplained"
+# How the bridge names exception lines whose exception is not in the lake.
+UNKNOWN_KIND = "(exception not in the lake)"
+# The bridge's money columns of a roll-forward row.
+BRIDGE_COLUMNS = ("difference", "explained", "timing", "residual")
 # The order in which the report lists the domains.
 DOMAINS = ("orders", "refunds", "fees", "payouts", "clearing", "inventory")
 LARGEST_OPEN_LIMIT = 20
@@ -46,6 +56,7 @@ LARGEST_OPEN_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("shopify_ref", "string", "The Shopify record"),
     ("erp_ref", "string", "The ERP transaction"),
     ("account", "string", "GL account"),
+    ("counter_account", "string", "The other account (a misposting's, or the offset)"),
     ("status", "string", "open, proposed, awaiting_approval, posted, verified"),
     ("first_seen", "string", "First run that found it"),
     ("age_days", "int", "Days since first seen"),
@@ -60,13 +71,24 @@ def build_settlement_report(
     seen_on: date,
     trend: Sequence[DailyExceptions] = (),
     backlog: Sequence[DailySnapshot] = (),
+    period: Sequence[ReconPartition] = (),
+    bridge_lines: Iterable[Mapping[str, Any]] = (),
     largest_limit: int = LARGEST_OPEN_LIMIT,
 ) -> SettlementReport:
-    """The report of one partition, given the lifecycle records of its business date."""
+    """The report of one partition, given the lifecycle records of its business date.
+
+    `period`: the partitions of the period's days to date (this one last; just this one when not
+    given), with `records` covering their dates. `bridge_lines`: Σ exception line delta per
+    `ledger_date`, `account` and `kind` over those days (`read.read_bridge_lines`).
+    """
     by_id = {record.exception_id: record for record in records}
     rows = partition.exceptions
     domains = _domain_matches(partition.match_summary)
     payouts = next((match for match in domains if match.domain == "payouts"), None)
+    days = [day for day in period if day.business_date != partition.business_date] + [partition]
+    lines = [line for line in bridge_lines if line["kind"] != UNEXPLAINED_KIND]
+    open_rows = _open_exceptions(rows, by_id, seen_on)
+    in_period = set(period_dates(partition.business_date))
     return SettlementReport(
         shop_id=partition.shop_id,
         business_date=partition.business_date,
@@ -83,10 +105,99 @@ def build_settlement_report(
         latency=_latency_stats(partition.posting_latency),
         inventory=_inventory_stats(partition.inventory_status),
         lifecycle=_lifecycle_counts(rows, by_id, partition.business_date, seen_on),
-        largest_open=_open_exceptions(rows, by_id, seen_on)[:largest_limit],
+        largest_open=open_rows[:largest_limit],
         trend=list(trend),
         backlog=list(backlog),
+        open_exceptions=len(open_rows),
+        bridge=_account_bridges(
+            partition.clearing_rollforward,
+            [line for line in lines if line["ledger_date"] == partition.business_date],
+        ),
+        period=_period(partition.business_date),
+        period_bridge=_account_bridges(
+            [row for day in days for row in day.clearing_rollforward],
+            [line for line in lines if line["ledger_date"] in in_period],
+        ),
+        period_days=sorted(
+            (_day_status(day, by_id, seen_on) for day in days),
+            key=lambda status: status.business_date,
+        ),
     )
+
+
+def _period(day: date) -> str:
+    return day.strftime("%Y-%m")
+
+
+def period_dates(business_date: date) -> list[date]:
+    """The days of the business date's period (its calendar month) up to and including it."""
+    first = business_date.replace(day=1)
+    return [first + timedelta(days=offset) for offset in range((business_date - first).days + 1)]
+
+
+def _day_status(
+    partition: ReconPartition, by_id: Mapping[str, ExceptionRecord], seen_on: date
+) -> DayStatus:
+    """A day of the period: its status, with open exceptions per the lifecycle."""
+    open_count = len(_open_exceptions(partition.exceptions, by_id, seen_on))
+    return DayStatus(
+        business_date=partition.business_date,
+        status=day_status(
+            computed=partition.computed,
+            held=bool(partition.holds),
+            unexplained=has_residual(partition.clearing_rollforward),
+            open_exceptions=open_count,
+        ),
+        open_exceptions=open_count,
+        abs_residual=sum(
+            (abs(row["residual"]) for row in partition.clearing_rollforward if row.get("residual")),
+            Decimal("0.00"),
+        ),
+    )
+
+
+def _sum_or_none(values: Iterable[Decimal | None]) -> Decimal | None:
+    """Σ of the values; None when one of them is missing (a bridge term not computed)."""
+    total = Decimal("0.00")
+    for value in values:
+        if value is None:
+            return None
+        total += value
+    return total
+
+
+def _account_bridges(
+    rollforward: Iterable[Mapping[str, Any]], lines: Iterable[Mapping[str, Any]]
+) -> list[AccountBridge]:
+    """Per clearing account, the roll-forward rows' bridge terms summed and the lines by kind.
+
+    Accounts come from the roll-forward: lines on other accounts are not part of the bridge.
+    """
+    terms: dict[str, dict[str, list[Decimal | None]]] = defaultdict(
+        lambda: {name: [] for name in BRIDGE_COLUMNS}
+    )
+    for row in rollforward:
+        for name in BRIDGE_COLUMNS:
+            terms[row["account"]][name].append(row.get(name))
+    kinds: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for line in lines:
+        if line["account"] in terms:
+            kinds[line["account"]][line["kind"] or UNKNOWN_KIND] += line["delta"] or 0
+    return [
+        AccountBridge(
+            account=account,
+            difference=_sum_or_none(values["difference"]),
+            explained=_sum_or_none(values["explained"]),
+            by_kind=tuple(
+                (kind, amount.quantize(Decimal("0.01")))
+                for kind, amount in sorted(kinds[account].items())
+                if amount != 0
+            ),
+            timing=_sum_or_none(values["timing"]),
+            residual=_sum_or_none(values["residual"]),
+        )
+        for account, values in sorted(terms.items())
+    ]
 
 
 def _held_records(holds: Iterable[Mapping[str, Any]]) -> list[HeldRecord]:
@@ -237,6 +348,7 @@ def _open_exceptions(
                 shopify_ref=row.get("shopify_ref"),
                 erp_ref=row.get("erp_ref"),
                 account=row.get("account"),
+                counter_account=row.get("counter_account"),
                 status=status,
                 first_seen=record.first_seen if record else None,
                 age_days=record.age_days(seen_on) if record else None,
@@ -265,6 +377,8 @@ def report_figures(report: SettlementReport) -> dict[str, float | int | None]:
         "payouts_reconciled_pct": report.payouts_reconciled_pct,
         "held_records": len(report.holds),
         "held_payouts": report.held_payouts,
+        "open_exceptions": report.open_exceptions,
+        "abs_residual": float(report.abs_residual),
     }
 
 
@@ -280,6 +394,7 @@ def largest_open_rows(report: SettlementReport) -> list[dict[str, str | int | fl
             "shopify_ref": item.shopify_ref,
             "erp_ref": item.erp_ref,
             "account": item.account,
+            "counter_account": item.counter_account,
             "status": item.status,
             "first_seen": item.first_seen.isoformat() if item.first_seen else None,
             "age_days": item.age_days,

@@ -50,13 +50,13 @@ def _plot_exceptions(top: _DateAxes, report: SettlementReport) -> None:
     """Exceptions per business date as bars, Σ|variance| as a line on a second axis."""
     trend = report.trend
     days = [day.business_date for day in trend]
-    # A date not reconciled is a gap, not a zero.
-    counts = [day.exceptions if day.reconciled else math.nan for day in trend]
-    variances = [float(day.abs_variance) if day.reconciled else math.nan for day in trend]
+    # A date with no reconciliation written is a gap, not a zero (one with exceptions is a bar).
+    counts = [day.exceptions if day.computed else math.nan for day in trend]
+    variances = [float(day.abs_variance) if day.computed else math.nan for day in trend]
     top.bar(days, counts, width=0.8, color="#4c78a8", label="exceptions (bars)")
     top.set_ylabel("exceptions")
     top.set_title(
-        f"Exceptions per business date — {report.shop_id}\n(gaps: not reconciled)",
+        f"Exceptions per business date — {report.shop_id}\n(gaps: no reconciliation written)",
         loc="left",
     )
     right = top.twinx()

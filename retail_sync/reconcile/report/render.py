@@ -6,7 +6,16 @@ import html
 from decimal import Decimal
 
 from retail_sync.reconcile.report.chart import exception_chart_svg
-from retail_sync.reconcile.report.model import QUANTITY_UNIT, SettlementReport
+from retail_sync.reconcile.report.model import (
+    HELD,
+    NOT_RECONCILED,
+    OPEN_EXCEPTIONS,
+    QUANTITY_UNIT,
+    RECONCILED,
+    UNEXPLAINED_DIFFERENCE,
+    AccountBridge,
+    SettlementReport,
+)
 
 ROLLFORWARD_LINES = (
     ("opening", "Opening balance"),
@@ -17,10 +26,26 @@ ROLLFORWARD_LINES = (
     ("adjustments", "Adjustments"),
     ("reserves", "Reserves"),
     ("payouts", "Payouts"),
+    ("expected_movement", "Expected movement (the rules)"),
     ("expected_closing", "Expected closing"),
+    ("ledger_movement", "Ledger movement"),
     ("ledger_closing", "Ledger closing"),
     ("difference", "Difference (ledger − expected)"),
     ("unpaid_balance", "Not yet paid out (Σ balance transactions)"),
+)
+# The lines of the clearing bridge; the explained lines by kind come between the first two.
+BRIDGE_DIFFERENCE = "Difference (ledger − expected)"
+BRIDGE_KIND = "Explained: {kind}"
+BRIDGE_UNATTRIBUTED = "Explained: lines not in the lake"
+BRIDGE_EXPLAINED = "Explained by exceptions (Σ)"
+BRIDGE_TIMING = "Timing (booked on another day)"
+BRIDGE_RESIDUAL = "Residual (unexplained)"
+# How the period's headline counts the days that are not reconciled.
+_PERIOD_COUNTS = (
+    (NOT_RECONCILED, "not computed"),
+    (HELD, "held"),
+    (UNEXPLAINED_DIFFERENCE, "with an unexplained difference"),
+    (OPEN_EXCEPTIONS, "with open exceptions"),
 )
 
 
@@ -65,6 +90,36 @@ def summary_sections(report: SettlementReport) -> list[Section]:
     sections.append(_kind_section(report))
     if report.rollforward:
         sections.append(_rollforward_section(report))
+    if report.bridge:
+        sections.append(_bridge_section(f"Clearing bridge — {report.business_date}", report.bridge))
+    if report.period_bridge:
+        sections.append(
+            _bridge_section(
+                f"Clearing bridge — period {report.period} to date", report.period_bridge
+            )
+        )
+    unreconciled = [
+        day
+        for day in report.period_days
+        if day.status not in (RECONCILED, NOT_RECONCILED)
+        and day.business_date != report.business_date
+    ]
+    if unreconciled:
+        sections.append(
+            (
+                f"Earlier days of {report.period} not reconciled",
+                ["date", "status", "open exceptions", "Σ |residual|"],
+                [
+                    [
+                        day.business_date.isoformat(),
+                        day.status,
+                        str(day.open_exceptions),
+                        money(day.abs_residual),
+                    ]
+                    for day in unreconciled
+                ],
+            )
+        )
     return sections
 
 
@@ -117,6 +172,73 @@ def _rollforward_section(report: SettlementReport) -> Section:
     )
 
 
+def _bridge_section(title: str, bridges: list[AccountBridge]) -> Section:
+    """One column per clearing account: difference = explained (by kind) + timing + residual."""
+    kinds = sorted({kind for bridge in bridges for kind, _ in bridge.by_kind})
+    amounts = [dict(bridge.by_kind) for bridge in bridges]
+    rows = [[BRIDGE_DIFFERENCE] + [money(bridge.difference) for bridge in bridges]]
+    rows += [
+        [BRIDGE_KIND.format(kind=kind)]
+        + [money(by_kind.get(kind, Decimal("0.00"))) for by_kind in amounts]
+        for kind in kinds
+    ]
+    if any(bridge.unattributed for bridge in bridges):
+        rows.append([BRIDGE_UNATTRIBUTED] + [money(bridge.unattributed) for bridge in bridges])
+    rows += [
+        [BRIDGE_EXPLAINED] + [money(bridge.explained) for bridge in bridges],
+        [BRIDGE_TIMING] + [money(bridge.timing) for bridge in bridges],
+        [BRIDGE_RESIDUAL] + [money(bridge.residual) for bridge in bridges],
+    ]
+    return title, ["line"] + [bridge.account for bridge in bridges], rows
+
+
+def _status_lines(report: SettlementReport) -> list[str]:
+    """Why the day is not reconciled (each reason that applies), or that it is."""
+    lines = []
+    if report.holds:
+        reasons = ", ".join(sorted({hold.reason for hold in report.holds}))
+        lines.append(
+            f"**Not reconciled: {len(report.holds)} record(s) held** ({reasons}); they get no "
+            "journal until resolved (see Held records). Everything else below is reported as usual."
+        )
+    unexplained = [bridge for bridge in report.bridge if bridge.unexplained]
+    if unexplained:
+        amounts = ", ".join(
+            f"{money(bridge.residual)} on {bridge.account}" for bridge in unexplained
+        )
+        lines.append(
+            f"**Not reconciled: unexplained difference** of {amounts}: ledger movement that no "
+            "exception or timing explains (see Clearing bridge)."
+        )
+    if report.open_exceptions:
+        lines.append(
+            f"**Not reconciled: {report.open_exceptions} open exception(s)** dated this day "
+            "(unresolved: not resolved or waived)."
+        )
+    if report.reconciled:
+        lines.append(
+            "**Reconciled**: nothing held, no open exception, and no unexplained difference on "
+            "the clearing accounts."
+        )
+    return lines
+
+
+def _period_line(report: SettlementReport) -> str:
+    days = report.period_days
+    reconciled = sum(day.status == RECONCILED for day in days)
+    if report.period_reconciled:
+        return f"Period {report.period} to date: **reconciled** (all {len(days)} days)."
+    counts = ", ".join(
+        f"{count} {label}"
+        for status, label in _PERIOD_COUNTS
+        if (count := sum(day.status == status for day in days))
+    )
+    return (
+        f"Period {report.period} to date: not reconciled, **{reconciled} of {len(days)}** days "
+        f"reconciled ({counts})."
+    )
+
+
 def _markdown_cell(value: str) -> str:
     return value.replace("|", "\\|").replace("\n", " ")
 
@@ -138,13 +260,9 @@ def headline(report: SettlementReport) -> list[str]:
         ]
     life = report.lifecycle
     latency = report.latency
-    lines = []
-    if report.holds:
-        reasons = ", ".join(sorted({hold.reason for hold in report.holds}))
-        lines.append(
-            f"**Not reconciled: {len(report.holds)} record(s) held** ({reasons}); they get no "
-            "journal until resolved (see Held records). Everything else below is reconciled."
-        )
+    lines = _status_lines(report)
+    if report.period_days:
+        lines.append(_period_line(report))
     held_payouts = f" ({report.held_payouts} held)" if report.held_payouts else ""
     lines += [
         f"**{_percent(report.matched_pct)}** of {report.records} Shopify records matched the "
@@ -252,12 +370,13 @@ def render_html(report: SettlementReport) -> str:
         parts += [
             f"<h2>Largest unresolved exceptions (top {len(report.largest_open)})</h2>",
             _html_table(
-                ["kind", "domain", "variance", "Shopify", "ERP", "account", "status",
-                 "first seen", "age", "detail"],
+                ["kind", "domain", "variance", "Shopify", "ERP", "account", "counter account",
+                 "status", "first seen", "age", "detail"],
                 [
                     [item.kind, item.domain, _amount_in(item.variance, item.unit),
                      item.shopify_ref or "—", item.erp_ref or "—", item.account or "—",
-                     item.status, item.first_seen.isoformat() if item.first_seen else "—",
+                     item.counter_account or "—", item.status,
+                     item.first_seen.isoformat() if item.first_seen else "—",
                      _days(item.age_days), item.detail or ""]
                     for item in report.largest_open
                 ],
