@@ -202,11 +202,48 @@ def _refund_list(value: Any, where: str) -> list[dict[str, Any]]:
     return value
 
 
-def _has_more_refund_lines(refunds: list[dict[str, Any]], where: str) -> bool:
+# A refund's nested connections, each landed as its own lines (children of the refund).
+_REFUND_CONNECTIONS = ("refundLineItems", "refundShippingLines")
+# What the separate reads of an order's refunds hold at most (queries.ORDER_REFUNDS and
+# queries.ORDER_REFUND_SHIPPING_LINES): as many, or a connection with more, cannot be followed.
+_SEPARATE_REFUNDS = 5
+
+
+def _has_more_refund_lines(
+    refunds: list[dict[str, Any]], where: str, name: str = "refundLineItems"
+) -> bool:
+    """Whether a refund's `name` connection (line items, shipping lines) was cut short."""
     return any(
-        _connection(refund.get("refundLineItems"), f"{where}.refundLineItems")[1].get("hasNextPage")
-        for refund in refunds
+        _connection(refund.get(name), f"{where}.{name}")[1].get("hasNextPage") for refund in refunds
     )
+
+
+def _refunds_in_full(
+    client: ShopifyClient, order_id: str, refunds: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The order's refunds with their line items and shipping lines, read again apart from the
+    page when either was cut short (two reads: together they would cost over the limit).
+
+    A refund read again takes its shipping lines from their own read, matched by refund id.
+    """
+    lines_cut = len(refunds) >= queries.PAGED_REFUNDS or _has_more_refund_lines(refunds, "refunds")
+    if lines_cut:
+        data = client.execute(queries.ORDER_REFUNDS, {"id": order_id})
+        where = "refunds (read separately)"
+        refunds = _refund_list(_fetched(data, "order", "refunds"), where)
+        if len(refunds) >= _SEPARATE_REFUNDS or _has_more_refund_lines(refunds, where):
+            raise ShopifyError("NESTED_TRUNCATED", f"{order_id}: too many refunds to page")
+    if not lines_cut and not _has_more_refund_lines(refunds, "refunds", "refundShippingLines"):
+        return refunds
+    data = client.execute(queries.ORDER_REFUND_SHIPPING_LINES, {"id": order_id})
+    where = "refunds (shipping lines read separately)"
+    shipped = _refund_list(_fetched(data, "order", "refunds"), where)
+    if len(shipped) >= _SEPARATE_REFUNDS or _has_more_refund_lines(
+        shipped, where, "refundShippingLines"
+    ):
+        raise ShopifyError("NESTED_TRUNCATED", f"{order_id}: too many refund shipping lines")
+    shipping = {refund.get("id"): refund.get("refundShippingLines") for refund in shipped}
+    return [dict(refund, refundShippingLines=shipping.get(refund.get("id"))) for refund in refunds]
 
 
 def _fetched(data: Any, *path: str) -> Any:
@@ -227,12 +264,7 @@ def _order_lines(client: ShopifyClient, node: dict[str, Any]) -> Iterator[dict[s
     order = dict(node)
     order_id = order["id"]
     line_items, line_info = _connection(order.pop("lineItems", None), "lineItems")
-    refunds = _refund_list(order.get("refunds"), "refunds")
-    if len(refunds) >= queries.PAGED_REFUNDS or _has_more_refund_lines(refunds, "refunds"):
-        data = client.execute(queries.ORDER_REFUNDS, {"id": order_id})
-        refunds = _refund_list(_fetched(data, "order", "refunds"), "refunds (read separately)")
-        if len(refunds) >= 5 or _has_more_refund_lines(refunds, "refunds (read separately)"):
-            raise ShopifyError("NESTED_TRUNCATED", f"{order_id}: too many refunds to page")
+    refunds = _refunds_in_full(client, order_id, _refund_list(order.get("refunds"), "refunds"))
     transactions = order.get("transactions")
     # A list of the wrong shape is landed as read: landing quarantines the order for it.
     if isinstance(transactions, list) and len(transactions) >= queries.PAGED_TRANSACTIONS:
@@ -242,8 +274,9 @@ def _order_lines(client: ShopifyClient, node: dict[str, Any]) -> Iterator[dict[s
     kept_refunds = []
     for refund in refunds:
         refund = dict(refund)
-        refund_lines, _ = _connection(refund.pop("refundLineItems", None), "refundLineItems")
-        children += [dict(n, __parentId=refund.get("id")) for n in refund_lines]
+        for name in _REFUND_CONNECTIONS:
+            refund_lines, _ = _connection(refund.pop(name, None), name)
+            children += [dict(n, __parentId=refund.get("id")) for n in refund_lines]
         kept_refunds.append(refund)
     order["refunds"] = kept_refunds
     yield order
@@ -297,7 +330,7 @@ def extract_orders(
     free_text: FreeTextPolicy = DROP_FREE_TEXT,
 ) -> ExtractStats:
     """Land orders updated in [window_start, window_end) with their line items, refunds, refund
-    lines and transactions (five tables + quarantine).
+    lines, refund shipping lines and transactions (six tables + quarantine).
 
     `use_bulk=None` reads the first page and switches to a bulk operation when the window is
     estimated to hold more than `bulk_threshold_orders` orders. A bulk operation that fails is

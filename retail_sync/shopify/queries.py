@@ -26,6 +26,9 @@ REFUND_LINE_ITEM_FIELDS = (
     f"id quantity restockType lineItem {{ id }} location {{ id }} subtotalSet {BAG} "
     f"totalTaxSet {AMOUNTS}"
 )
+REFUND_SHIPPING_LINE_FIELDS = (
+    f"id shippingLine {{ id }} subtotalAmountSet {BAG} taxAmountSet {AMOUNTS}"
+)
 TRANSACTION_FIELDS = (
     f"id kind status gateway test amountSet {BAG} processedAt createdAt parentTransaction {{ id }}"
 )
@@ -33,6 +36,7 @@ TRANSACTION_FIELDS = (
 PAGED_LINE_ITEMS = 5
 PAGED_REFUNDS = 2
 PAGED_REFUND_LINE_ITEMS = 5
+PAGED_REFUND_SHIPPING_LINES = 1
 PAGED_TRANSACTIONS = 5
 PAGE_INFO = "pageInfo { hasNextPage endCursor }"
 
@@ -46,6 +50,9 @@ ORDERS_PAGE = f"""query OrdersPage($first: Int!, $after: String, $query: String)
         {REFUND_FIELDS}
         refundLineItems(first: {PAGED_REFUND_LINE_ITEMS}) {{
           {PAGE_INFO} nodes {{ {REFUND_LINE_ITEM_FIELDS} }}
+        }}
+        refundShippingLines(first: {PAGED_REFUND_SHIPPING_LINES}) {{
+          {PAGE_INFO} nodes {{ {REFUND_SHIPPING_LINE_FIELDS} }}
         }}
       }}
       transactions(first: {PAGED_TRANSACTIONS}) {{ {TRANSACTION_FIELDS} }}
@@ -63,16 +70,24 @@ ORDER_REFUNDS = f"""query OrderRefunds($id: ID!) {{
   order(id: $id) {{ refunds(first: 5) {{ {REFUND_FIELDS}
     refundLineItems(first: 20) {{ {PAGE_INFO} nodes {{ {REFUND_LINE_ITEM_FIELDS} }} }} }} }}
 }}"""
+# Apart from ORDER_REFUNDS: both in one query would cost more than Shopify's 1,000 points.
+ORDER_REFUND_SHIPPING_LINES = f"""query OrderRefundShippingLines($id: ID!) {{
+  order(id: $id) {{ refunds(first: 5) {{ id
+    refundShippingLines(first: 10) {{ {PAGE_INFO} nodes {{ {REFUND_SHIPPING_LINE_FIELDS} }} }}
+  }} }}
+}}"""
 
 
 def orders_bulk_query(search: str) -> str:
-    """The bulk export of orders with line items, refunds (+ lines) and transactions."""
+    """The bulk export of orders with line items, refunds (+ lines, shipping lines) and
+    transactions."""
     return f"""{{
   orders(query: {_graphql_string(search)}, sortKey: UPDATED_AT) {{ edges {{ node {{
     {ORDER_FIELDS}
     lineItems {{ edges {{ node {{ {LINE_ITEM_FIELDS} }} }} }}
     refunds {{ {REFUND_FIELDS}
-      refundLineItems {{ edges {{ node {{ {REFUND_LINE_ITEM_FIELDS} }} }} }} }}
+      refundLineItems {{ edges {{ node {{ {REFUND_LINE_ITEM_FIELDS} }} }} }}
+      refundShippingLines {{ edges {{ node {{ {REFUND_SHIPPING_LINE_FIELDS} }} }} }} }}
     transactions {{ {TRANSACTION_FIELDS} }}
   }} }} }}
 }}"""
@@ -112,7 +127,7 @@ LOCATIONS_PAGE = f"""query LocationsPage($first: Int!, $after: String) {{
 INVENTORY_LEVELS_PAGE = f"""query InventoryLevelsPage($id: ID!, $first: Int!, $after: String) {{
   location(id: $id) {{ inventoryLevels(first: $first, after: $after) {{
     {PAGE_INFO}
-    nodes {{ id updatedAt item {{ id sku }}
+    nodes {{ id updatedAt item {{ id sku unitCost {MONEY} }}
       quantities(names: [{_NAMES}]) {{ name quantity updatedAt }} }}
   }} }}
 }}"""

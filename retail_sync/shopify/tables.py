@@ -66,6 +66,9 @@ REFUND_LINE_ITEM_PAYLOAD = (
     "id", "__parentId", "quantity", "restockType", "lineItem", "location", "subtotalSet",
     "totalTaxSet",
 )  # fmt: skip
+REFUND_SHIPPING_LINE_PAYLOAD = (
+    "id", "__parentId", "shippingLine", "subtotalAmountSet", "taxAmountSet",
+)  # fmt: skip
 TRANSACTION_PAYLOAD = (
     "order_gid", "id", "kind", "status", "gateway", "test", "amountSet", "processedAt",
     "createdAt", "parentTransaction",
@@ -153,6 +156,20 @@ ORDER_REFUND_LINE_ITEMS = record_entity(
     payload_columns=REFUND_LINE_ITEM_PAYLOAD,
 )
 
+# The shipping a refund returns, with its own subtotal and tax (Shopify 2025-01 and later).
+ORDER_REFUND_SHIPPING_LINES = record_entity(
+    "order_refund_shipping_lines",
+    "RefundShippingLine",
+    id_column="refund_shipping_line_id",
+    fields=(
+        id_field("refund_id", "__parentId"),
+        id_field("shipping_line_id", "shippingLine.id", required=False),
+        *money_bag_with_currencies("subtotal", "subtotalAmountSet"),
+        *money_bag("tax", "taxAmountSet", with_currency=False),
+    ),
+    payload_columns=REFUND_SHIPPING_LINE_PAYLOAD,
+)
+
 ORDER_TRANSACTIONS = order_list_entity(
     "order_transactions",
     "transactions",
@@ -226,7 +243,25 @@ BALANCE_TRANSACTIONS = record_entity(
     payload_columns=BALANCE_TRANSACTION_PAYLOAD,
 )
 
+
+def _optional_money(column: str, path: str) -> list[Field]:
+    """A nullable `MoneyV2` at `path` (`InventoryItem.unitCost`: an item may have no cost):
+    `<column>` (decimal(18,2)) and `<column>_currency`. Absent lands null; present, it is checked
+    like any amount, its currency code included, and a bad one quarantines the record."""
+    required = money(column, path)
+    amount = Field(
+        column,
+        required.type,
+        required.value,
+        tuple(f"CASE WHEN {path} IS NOT NULL THEN {check} END" for check in required.checks),
+        (f"({path} IS NULL OR ({' AND '.join(required.passes)}))",),
+    )
+    return [amount, Field(f"{column}_currency", pa.string(), f"{path}.currencyCode")]
+
+
 # One row per quantity of a level: a level line's `quantities` unnested, each with its own `gid`.
+# The item's unit cost (Shopify's `InventoryItem.unitCost`, in the shop's currency) rides on
+# every quantity row of its level.
 INVENTORY_LEVELS = Entity(
     table="inventory_levels",
     source=(
@@ -235,9 +270,10 @@ INVENTORY_LEVELS = Entity(
         f"_row * {KEY_STRIDE} + _index AS _key FROM (SELECT *, rowid AS _row, "
         "unnest(quantities) AS q, generate_subscripts(quantities, 1) AS _index FROM lines)"
     ),
+    # The first field is the record id quarantine keeps (a BIGINT): the location's.
     fields=(
-        Field("as_of", TIMESTAMP, "as_of::TIMESTAMPTZ"),
         id_field("location_id", "location.id"),
+        Field("as_of", TIMESTAMP, "as_of::TIMESTAMPTZ"),
         text("location_name", "location.name"),
         id_field("inventory_item_id", "item.id"),
         text("sku", "item.sku"),
@@ -245,6 +281,7 @@ INVENTORY_LEVELS = Entity(
         integer("quantity", "quantity"),
         timestamp("quantity_updated_at", "quantity_updated_at"),
         timestamp("level_updated_at", "updatedAt"),
+        *_optional_money("unit_cost", "item.unitCost"),
     ),
     sort=("location_id", "inventory_item_id", "quantity_name"),
     payload_columns=INVENTORY_LEVEL_PAYLOAD,
@@ -255,6 +292,7 @@ ORDER_ENTITIES = (
     ORDER_LINE_ITEMS,
     ORDER_REFUNDS,
     ORDER_REFUND_LINE_ITEMS,
+    ORDER_REFUND_SHIPPING_LINES,
     ORDER_TRANSACTIONS,
 )
 ENTITIES = {
@@ -334,6 +372,9 @@ ORDER_LINE_COLUMNS: dict[str, str] = {
     "lineItem": _REFERENCE_STRUCT,
     "location": _REFERENCE_STRUCT,
     "subtotalSet": _BAG_STRUCT,
+    "shippingLine": _REFERENCE_STRUCT,
+    "subtotalAmountSet": _BAG_STRUCT,
+    "taxAmountSet": _AMOUNTS_STRUCT,
 }
 PAYOUT_LINE_COLUMNS: dict[str, str] = {
     **_text_columns("id", "status", "issuedAt", "transactionType"),
@@ -360,6 +401,6 @@ BALANCE_LINE_COLUMNS: dict[str, str] = {
 INVENTORY_LINE_COLUMNS: dict[str, str] = {
     **_text_columns("id", "as_of", "updatedAt"),
     "location": "STRUCT(id VARCHAR, name VARCHAR)",
-    "item": "STRUCT(id VARCHAR, sku VARCHAR)",
+    "item": f"STRUCT(id VARCHAR, sku VARCHAR, unitCost {_MONEY_STRUCT})",
     "quantities": "STRUCT(name VARCHAR, quantity VARCHAR, updatedAt VARCHAR)[]",
 }

@@ -19,6 +19,7 @@ ID_COLUMNS = {
     "order_line_items": "line_item_id",
     "order_refunds": "refund_id",
     "order_refund_line_items": "refund_line_item_id",
+    "order_refund_shipping_lines": "refund_shipping_line_id",
     "order_transactions": "transaction_id",
     "payouts": "payout_id",
     "balance_transactions": "balance_transaction_id",
@@ -54,6 +55,9 @@ def world_ids(shop: Shop) -> dict[str, set[int]]:
             for refund in order["refunds"]:
                 ids["order_refunds"].add(refund["id"])
                 ids["order_refund_line_items"].update(r["id"] for r in refund["refund_line_items"])
+                ids["order_refund_shipping_lines"].update(
+                    line["id"] for line in refund.get("refund_shipping_lines") or []
+                )
     for table, name in (
         ("payouts", "payouts.jsonl"),
         ("balance_transactions", "balance_transactions.jsonl"),

@@ -122,6 +122,7 @@ def assert_exactly_once(shop: Shop, out: Path) -> int:
 def test_exactly_once_default_profile(small_world: Shop, tmp_path: Path, use_bulk: bool) -> None:
     extract_everything(small_world, tmp_path, faults="none", use_bulk=use_bulk)
     assert assert_exactly_once(small_world, tmp_path) == 0
+    assert world_ids(small_world)["order_refund_shipping_lines"]  # the world refunds shipping
     for table, schema in SCHEMAS.items():
         for file in (tmp_path / table).rglob("*.parquet"):
             assert pq.read_schema(file).remove_metadata() == schema.remove_metadata()

@@ -174,6 +174,7 @@ shapes = st.recursive(
                 "nodes": children,
                 "pageInfo": children,
                 "refundLineItems": children,
+                "refundShippingLines": children,
             },
         )
     ),

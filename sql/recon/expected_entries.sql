@@ -28,9 +28,11 @@ with entries as (
         shop_id, 'refund' as entity, refund_id as shopify_id, 'refund' as entry_kind,
         'refunds' as domain, business_date, business_date as expected_date, true as is_primary,
         currency_code as currency,
-        goods_shop as a4090,
-        -- Refunded shipping and tax are compared together (see stg_shopify__refund_settlements).
-        shipping_and_tax_shop as a4100,
+        -- What a refund holds beyond its goods, shipping and tax (an amount-only refund) is
+        -- booked as returns with the goods (docs/accounting.md).
+        goods_shop + unallocated_shop as a4090,
+        shipping_shop as a4100,
+        tax_shop as a2200,
         -refunded_shopify_payments as a1205,
         -refunded_other_gateways as a1220,
         -refunded_gift_card as a2300

@@ -1,12 +1,43 @@
--- One row per refund with how it is booked: the goods refunded (Σ refund line subtotals), the rest
--- of the refund (shipping and all refunded tax together: Shopify's refund lines do not say how the
--- refunded tax splits between goods and shipping) and the money returned per tender. A refund's
--- tender is the one of its REFUND transactions (processed with the refund); when none is landed,
--- the tender the order was paid with.
+-- One row per refund with how it is booked, in the shop currency: the goods refunded (Σ refund
+-- line subtotals) and their tax (Σ refund line total tax), the shipping refunded and its tax
+-- (Σ refund shipping line subtotal and tax), `tax_shop` = both taxes, and `unallocated_shop`: what
+-- the refund total holds beyond goods, shipping and tax (an amount-only refund, say). Then the
+-- money returned per tender. A refund's tender is the one of its REFUND transactions (processed
+-- with the refund); when none is landed, the tender the order was paid with.
+-- `shipping_and_tax_shop` (= total − goods = shipping + tax + unallocated) is the combined figure
+-- the rules read before the split; it goes once sql/recon reads the split columns.
 with goods as (
-    select shop_id, refund_id, sum(subtotal_shop) as goods_shop
+    select
+        shop_id,
+        refund_id,
+        sum(subtotal_shop) as goods_shop,
+        sum(total_tax_shop) as goods_tax_shop
     from staging.stg_shopify__order_refund_line_items
     group by all
+),
+
+shipping as (
+    select
+        shop_id,
+        refund_id,
+        sum(subtotal_shop) as shipping_shop,
+        sum(tax_shop) as shipping_tax_shop
+    from staging.stg_shopify__order_refund_shipping_lines
+    group by all
+),
+
+split as (
+    select
+        refunds.shop_id,
+        refunds.refund_id,
+        cast(coalesce(goods.goods_shop, 0) as decimal(18, 2)) as goods_shop,
+        cast(coalesce(goods.goods_tax_shop, 0) as decimal(18, 2)) as goods_tax_shop,
+        cast(coalesce(shipping.shipping_shop, 0) as decimal(18, 2)) as shipping_shop,
+        cast(coalesce(shipping.shipping_tax_shop, 0) as decimal(18, 2)) as shipping_tax_shop
+    from staging.stg_shopify__order_refunds as refunds
+    left join goods on goods.shop_id = refunds.shop_id and goods.refund_id = refunds.refund_id
+    left join shipping
+        on shipping.shop_id = refunds.shop_id and shipping.refund_id = refunds.refund_id
 ),
 
 refund_payments as (
@@ -38,8 +69,16 @@ select
     refunds.created_at,
     refunds.currency_code,
     refunds.total_refunded_shop,
-    cast(coalesce(goods.goods_shop, 0) as decimal(18, 2)) as goods_shop,
-    cast(refunds.total_refunded_shop - coalesce(goods.goods_shop, 0) as decimal(18, 2))
+    split.goods_shop,
+    split.goods_tax_shop,
+    split.shipping_shop,
+    split.shipping_tax_shop,
+    cast(split.goods_tax_shop + split.shipping_tax_shop as decimal(18, 2)) as tax_shop,
+    cast(
+        refunds.total_refunded_shop - split.goods_shop - split.shipping_shop
+        - split.goods_tax_shop - split.shipping_tax_shop as decimal(18, 2)
+    ) as unallocated_shop,
+    cast(refunds.total_refunded_shop - split.goods_shop as decimal(18, 2))
         as shipping_and_tax_shop,
     cast(case
         when refund_payments.transactions is not null then coalesce(refund_payments.shopify_payments, 0)
@@ -61,6 +100,6 @@ select
 from staging.stg_shopify__order_refunds as refunds
 join staging.stg_shopify__order_settlements as orders
     on orders.shop_id = refunds.shop_id and orders.order_id = refunds.order_id
-left join goods on goods.shop_id = refunds.shop_id and goods.refund_id = refunds.refund_id
+join split on split.shop_id = refunds.shop_id and split.refund_id = refunds.refund_id
 left join refund_payments
     on refund_payments.shop_id = refunds.shop_id and refund_payments.refund_id = refunds.refund_id

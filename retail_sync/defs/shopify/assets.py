@@ -1,5 +1,6 @@
-"""Shopify orders (with line items, refunds, refund lines, transactions), payouts, balance
-transactions and inventory snapshots, landed raw in the lake per business date and shop.
+"""Shopify orders (with line items, refunds, refund lines and shipping lines, transactions),
+payouts, balance transactions and inventory snapshots, landed raw in the lake per business date
+and shop.
 
 A partition holds the records *updated* during the shop's business date (orders) or dated on it
 (payouts by issue date, balance transactions by transaction date, inventory by snapshot date).
@@ -33,6 +34,7 @@ ORDER_TABLES = (
     "order_line_items",
     "order_refunds",
     "order_refund_line_items",
+    "order_refund_shipping_lines",
     "order_transactions",
 )
 COMMON: dict[str, Any] = {

@@ -29,6 +29,11 @@ MODEL_INPUTS: dict[str, tuple[tuple[str, ...], ...]] = {
         ("raw", "shopify", "order_refunds"),
         ("raw", "shopify", "order_refund_line_items"),
     ),
+    "stg_shopify__order_refund_shipping_lines": (
+        ("raw", "shopify", "orders"),
+        ("raw", "shopify", "order_refunds"),
+        ("raw", "shopify", "order_refund_shipping_lines"),
+    ),
     "stg_shopify__order_transactions": (
         ("raw", "shopify", "orders"),
         ("raw", "shopify", "order_transactions"),
@@ -43,6 +48,7 @@ MODEL_INPUTS: dict[str, tuple[tuple[str, ...], ...]] = {
         ("raw", "shopify", "order_line_items"),
         ("raw", "shopify", "order_refunds"),
         ("raw", "shopify", "order_refund_line_items"),
+        ("raw", "shopify", "order_refund_shipping_lines"),
         ("raw", "shopify", "order_transactions"),
     ),
     "stg_shopify__balance_transactions": (("raw", "shopify", "balance_transactions"),),

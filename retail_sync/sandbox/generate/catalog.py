@@ -19,6 +19,7 @@ ENTITY_PREFIX = {
     "Location": 7,
     "InventoryItem": 8,
     "RefundLineItem": 9,
+    "RefundShippingLine": 10,
 }
 
 

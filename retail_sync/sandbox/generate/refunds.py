@@ -25,6 +25,7 @@ class RefundContent:
     """The refund line items of one refund, the shipping it returns, and their sums."""
 
     records: list[dict[str, Any]] = field(default_factory=list)
+    shipping_records: list[dict[str, Any]] = field(default_factory=list)
     restocks: list[tuple[int, int, int]] = field(default_factory=list)
     subtotal_shop: int = 0
     subtotal_presentment: int = 0
@@ -33,12 +34,26 @@ class RefundContent:
     tax_shop: int = 0
     tax_presentment: int = 0
 
-    def add_shipping(self, shipping: Shipping) -> None:
-        """A full refund returns the shipping and its tax too."""
+    def add_shipping(self, shipping: Shipping, refund_shipping_line_id: Callable[[], int]) -> None:
+        """A full refund returns the shipping and its tax too, as one refund shipping line of the
+        order's one shipping line (named by its position, 1: generated shipping lines have no
+        id). Free shipping returns nothing, so it gets no refund shipping line."""
         self.shipping_shop = shipping.shop
         self.shipping_presentment = shipping.presentment
         self.tax_shop += shipping.tax_shop
         self.tax_presentment += shipping.tax_presentment
+        returned = (
+            shipping.shop or shipping.presentment or shipping.tax_shop or shipping.tax_presentment
+        )
+        if shipping.lines and returned:
+            self.shipping_records.append(
+                {
+                    "id": refund_shipping_line_id(),
+                    "shipping_line_id": 1,
+                    "subtotal": bag(shipping.shop, shipping.presentment),
+                    "tax": bag(shipping.tax_shop, shipping.tax_presentment),
+                }
+            )
 
     @property
     def total_shop(self) -> int:
@@ -60,6 +75,7 @@ class RefundFactory:
         self.world_end = world_end
         self.refund_ids = IdSequence("Refund", shop.index)
         self.refund_line_ids = IdSequence("RefundLineItem", shop.index)
+        self.refund_shipping_line_ids = IdSequence("RefundShippingLine", shop.index)
         self.transaction_ids = transaction_ids
 
     def build(
@@ -73,7 +89,7 @@ class RefundFactory:
         restock_type = "CANCEL" if cancellation else ("RETURN" if draw() < 0.8 else "NO_RESTOCK")
         content = self._refund_lines(draw, full, restock_type, facts.location_index, items)
         if full:
-            content.add_shipping(shipping)
+            content.add_shipping(shipping, self.refund_shipping_line_ids.take)
         payment = facts.payments[0]
         refund_id = self.refund_ids.take()
         transaction_id = self.transaction_ids.take()
@@ -105,6 +121,7 @@ class RefundFactory:
             "created_at": refund_at,
             "note": note,
             "refund_line_items": content.records,
+            "refund_shipping_lines": content.shipping_records,
             "subtotal": bag(content.subtotal_shop, content.subtotal_presentment),
             "shipping": bag(content.shipping_shop, content.shipping_presentment),
             "total_tax": bag(content.tax_shop, content.tax_presentment),

@@ -146,8 +146,9 @@ def flatten(
 ) -> dict[str, Any]:
     """One JSONL line for `node`; its connections' nodes go to `children` (by path).
 
-    Connections found inside plain objects or lists (e.g. `refunds { refundLineItems }`) are
-    pulled out too, their `__parentId` being the nearest enclosing object that has an `id`.
+    Connections found inside plain objects or lists (e.g. `refunds { refundLineItems
+    refundShippingLines }`) are pulled out too, their `__parentId` being the nearest enclosing
+    object that has an `id`.
     """
     own_id = node.get("id")
     line = _strip(node, own_id if own_id is not None else parent_id, children, path)

@@ -105,6 +105,7 @@ type Refund implements Node {
   note: String
   totalRefundedSet: MoneyBag!
   refundLineItems(first: Int, after: String): RefundLineItemConnection!
+  refundShippingLines(first: Int, after: String): RefundShippingLineConnection!
   transactions(first: Int, after: String): OrderTransactionConnection!
 }
 type RefundLineItem {
@@ -121,6 +122,16 @@ type RefundLineItem {
 type RefundLineItemEdge { cursor: String! node: RefundLineItem! }
 type RefundLineItemConnection {
   edges: [RefundLineItemEdge!]! nodes: [RefundLineItem!]! pageInfo: PageInfo!
+}
+type RefundShippingLine {
+  id: ID!
+  shippingLine: ShippingLine!
+  subtotalAmountSet: MoneyBag!
+  taxAmountSet: MoneyBag!
+}
+type RefundShippingLineEdge { cursor: String! node: RefundShippingLine! }
+type RefundShippingLineConnection {
+  edges: [RefundShippingLineEdge!]! nodes: [RefundShippingLine!]! pageInfo: PageInfo!
 }
 
 type OrderTransaction implements Node {

@@ -32,6 +32,9 @@ class LineSums:
     discounts: list[Bag] = field(default_factory=list)
     taxes: list[Bag] = field(default_factory=list)  # line taxes, then shipping taxes
     quantities: dict[Hashable, int] = field(default_factory=dict)
+    shipping_prices: dict[Hashable, Bag] = field(default_factory=dict)
+    """Each shipping line's price by the id a refund shipping line names it with: its `id`, else
+    its position from 1."""
 
 
 def validate_order(
@@ -114,8 +117,10 @@ def _shipping_bags(
 ) -> list[Bag]:
     """The shipping lines' prices; their taxes join the line taxes in `lines`."""
     shipping: list[Bag] = []
-    for shipping_line in objects(where, order.get("shipping_lines"), "shipping_lines", problems):
+    shipping_lines = objects(where, order.get("shipping_lines"), "shipping_lines", problems)
+    for number, shipping_line in enumerate(shipping_lines, start=1):
         shipping.append(bag_field(where, shipping_line, "price", problems))
+        lines.shipping_prices[key(shipping_line.get("id", number))] = shipping[-1]
         for tax_line in objects(where, shipping_line.get("tax_lines"), "tax_lines", problems):
             lines.taxes.append(bag_field(where, tax_line, "price", problems))
     return shipping
@@ -192,26 +197,42 @@ def _check_refund(
     refund_payments: dict[Hashable, Bag],
     problems: ValidationProblems,
 ) -> None:
-    """Its lines refund units the order has; its totals add up; it pays back no more."""
+    """Its lines refund units the order has, its shipping lines shipping it has; its totals add
+    up; it pays back no more."""
     ids.register(where, "Refund", refund.get("id"))
     refund_where = f"{where} refund {refund.get('id')!r}"
     if not is_timestamp(refund.get("created_at")):
         problems.add(refund_where, "created_at must be RFC 3339 with an offset")
-    line_subtotals = _check_refund_lines(refund_where, refund, ids, lines, location_ids, problems)
+    line_subtotals, line_taxes = _check_refund_lines(
+        refund_where, refund, ids, lines, location_ids, problems
+    )
+    shipping_subtotals, shipping_taxes = _check_refund_shipping_lines(
+        refund_where, refund, ids, lines, problems
+    )
     refund_subtotal = bag_field(refund_where, refund, "subtotal", problems)
     expect_equal(refund_where, "subtotal", refund_subtotal, sum_bags(line_subtotals), problems)
+    refund_shipping = bag_field(refund_where, refund, "shipping", problems)
+    expect_equal(
+        refund_where,
+        "shipping (the sum of refund_shipping_lines[].subtotal)",
+        refund_shipping,
+        sum_bags(shipping_subtotals),
+        problems,
+    )
+    refund_tax = bag_field(refund_where, refund, "total_tax", problems)
+    expect_equal(
+        refund_where,
+        "total_tax (the refund lines' total_tax plus the refund shipping lines' tax)",
+        refund_tax,
+        sum_bags([*line_taxes, *shipping_taxes]),
+        problems,
+    )
     refund_total = bag_field(refund_where, refund, "total", problems)
     expect_equal(
         refund_where,
         "total",
         refund_total,
-        sum_bags(
-            [
-                refund_subtotal,
-                bag_field(refund_where, refund, "shipping", problems),
-                bag_field(refund_where, refund, "total_tax", problems),
-            ]
-        ),
+        sum_bags([refund_subtotal, refund_shipping, refund_tax]),
         problems,
     )
     paid_back = refund_payments.get(key(refund.get("id")))
@@ -226,9 +247,10 @@ def _check_refund_lines(
     lines: LineSums,
     location_ids: set[Hashable],
     problems: ValidationProblems,
-) -> list[Bag]:
-    """Check each refund line item; return their subtotals."""
+) -> tuple[list[Bag], list[Bag]]:
+    """Check each refund line item; return their subtotals and their taxes."""
     line_subtotals: list[Bag] = []
+    line_taxes: list[Bag] = []
     refund_lines = objects(
         refund_where, refund.get("refund_line_items"), "refund_line_items", problems
     )
@@ -248,5 +270,38 @@ def _check_refund_lines(
         if location is not None and key(location) not in location_ids:
             problems.add(refund_where, f"unknown location_id {location!r}")
         line_subtotals.append(bag_field(refund_where, refund_line, "subtotal", problems))
-        bag_field(refund_where, refund_line, "total_tax", problems)
-    return line_subtotals
+        line_taxes.append(bag_field(refund_where, refund_line, "total_tax", problems))
+    return line_subtotals, line_taxes
+
+
+def _check_refund_shipping_lines(
+    refund_where: str,
+    refund: dict[str, Any],
+    ids: IdRegistry,
+    lines: LineSums,
+    problems: ValidationProblems,
+) -> tuple[list[Bag], list[Bag]]:
+    """Check each refund shipping line (absent: none); return their subtotals and their taxes."""
+    subtotals: list[Bag] = []
+    taxes: list[Bag] = []
+    shipping_lines = objects(
+        refund_where, refund.get("refund_shipping_lines"), "refund_shipping_lines", problems
+    )
+    for index, shipping_line in enumerate(shipping_lines):
+        where = f"{refund_where} refund_shipping_lines[{index}]"
+        ids.register(where, "RefundShippingLine", shipping_line.get("id"))
+        subtotal = bag_field(where, shipping_line, "subtotal", problems)
+        subtotals.append(subtotal)
+        taxes.append(bag_field(where, shipping_line, "tax", problems))
+        shipping_line_id = shipping_line.get("shipping_line_id")
+        price = lines.shipping_prices.get(shipping_line_id) if is_count(shipping_line_id) else None
+        if price is None:
+            problems.add(
+                where,
+                f"shipping_line_id {shipping_line.get('shipping_line_id')!r} is not one of the "
+                "order's shipping_lines (named by their id, or without one by their position "
+                "from 1)",
+            )
+        elif not 0 <= subtotal[0] <= price[0] or not 0 <= subtotal[1] <= price[1]:
+            problems.add(where, "subtotal must be between 0.00 and the shipping line's price")
+    return subtotals, taxes

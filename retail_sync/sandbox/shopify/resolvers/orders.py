@@ -1,4 +1,5 @@
-"""Views of an order and what it holds: line items, shipping lines, refunds, transactions."""
+"""Views of an order and what it holds: line items, shipping lines, refunds (with their lines and
+shipping lines), transactions."""
 
 from __future__ import annotations
 
@@ -26,6 +27,15 @@ Item = TypeVar("Item")
 
 def _first(items: list[Item], first: int | None) -> list[Item]:
     return items if first is None else items[:first]
+
+
+def numbered_shipping_lines(order: dict[str, Any]) -> list[dict[str, Any]]:
+    """The order's shipping lines, each with its id: its own, else its position from 1 (how a
+    world's refund shipping line names the shipping line it refunds, docs/sandbox.md)."""
+    return [
+        dict(line, id=line.get("id", number))
+        for number, line in enumerate(order.get("shipping_lines") or [], start=1)
+    ]
 
 
 def _order_money_bag(key: str) -> Any:
@@ -105,13 +115,9 @@ class OrderView:
     def shippingLines(
         self, info: GraphQLResolveInfo, first: int | None = None, after: str | None = None
     ) -> dict[str, Any]:
-        lines = [
-            dict(line, id=line.get("id", number))
-            for number, line in enumerate(self.record.get("shipping_lines") or [], start=1)
-        ]
         return self.views.nested_connection(
             info,
-            lines,
+            numbered_shipping_lines(self.record),
             lambda line: ShippingLineView(line, self.record, self.views),
             first=first,
             after=after,
@@ -208,6 +214,17 @@ class RefundView:
             after=after,
         )
 
+    def refundShippingLines(
+        self, info: GraphQLResolveInfo, first: int | None = None, after: str | None = None
+    ) -> dict[str, Any]:
+        return self.views.nested_connection(
+            info,
+            list(self.record.get("refund_shipping_lines") or []),
+            lambda line: RefundShippingLineView(line, self.order_record, self.views),
+            first=first,
+            after=after,
+        )
+
     def transactions(
         self, info: GraphQLResolveInfo, first: int | None = None, after: str | None = None
     ) -> dict[str, Any]:
@@ -254,6 +271,24 @@ class RefundLineItemView:
     @property
     def location(self) -> LocationView | None:
         return self.views.location_by_id(self.record.get("location_id"))
+
+
+class RefundShippingLineView:
+    """The shipping a refund returns: its subtotal and its tax, each a money bag."""
+
+    def __init__(self, record: dict[str, Any], order: dict[str, Any], views: Views) -> None:
+        self.record, self.order_record, self.views = record, order, views
+        self.id = gid("RefundShippingLine", record["id"])
+        self.subtotalAmountSet = views.money_bag(record.get("subtotal"), order)
+        self.taxAmountSet = views.money_bag(record.get("tax"), order)
+
+    @property
+    def shippingLine(self) -> ShippingLineView | None:
+        """The order's shipping line it refunds (the world validator checks there is one)."""
+        wanted = self.record.get("shipping_line_id")
+        lines = numbered_shipping_lines(self.order_record)
+        line = next((line for line in lines if line["id"] == wanted), None)
+        return None if line is None else ShippingLineView(line, self.order_record, self.views)
 
 
 class TransactionView:

@@ -71,7 +71,10 @@ def build_order(shop: ShopSpec, spec: OrderSpec, ids: Ids, end: datetime) -> dic
 
     sale = transaction(ids, "SALE", spec.gateway, price, processed, parent_id=None)
     by_sku = {line.record["sku"]: line for line in lines}
-    refunded = [build_refund(pricing, refund, sale, by_sku, ids) for refund in spec.refunds]
+    refunded = [
+        build_refund(pricing, refund, sale, by_sku, ids, shipped=bool(shipping_lines))
+        for refund in spec.refunds
+    ]
     refunds = [refund for refund, _ in refunded]
     updated = refunds[-1]["created_at"] if refunds else processed.isoformat()
     return {
@@ -145,20 +148,38 @@ def build_refund(
     sale: dict[str, Any],
     by_sku: dict[str, PricedLine],
     ids: Ids,
+    *,
+    shipped: bool,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A refund of restocked lines and some shipping, and its transaction against the sale."""
+    """A refund of restocked lines and some shipping, and its transaction against the sale.
+
+    Refunded shipping is one refund shipping line (its subtotal and its own tax) of the order's
+    one shipping line, named by its position (1: the builder's shipping lines have no id)."""
     created = pricing.shop.local(spec.at)
     refund_id = ids.take("Refund")
     lines = [refund_line(pricing, by_sku[sku], quantity, ids) for sku, quantity in spec.lines]
     subtotal = total([line.subtotal for line in lines])
     shipping = pricing.amount(spec.shipping)
-    tax = total([line.tax for line in lines]) + pricing.shipping_tax(shipping)
+    shipping_tax = pricing.shipping_tax(shipping)
+    tax = total([line.tax for line in lines]) + shipping_tax
     refunded = subtotal + shipping + tax
+    shipping_lines: list[dict[str, Any]] = []
+    if shipping or shipping_tax:
+        assert shipped, f"refund {refund_id} returns shipping of an order without a shipping line"
+        shipping_lines.append(
+            {
+                "id": ids.take("RefundShippingLine"),
+                "shipping_line_id": 1,
+                "subtotal": shipping.bag(),
+                "tax": shipping_tax.bag(),
+            }
+        )
     record = {
         "id": refund_id,
         "created_at": created.isoformat(),
         "note": spec.note,
         "refund_line_items": [line.record for line in lines],
+        "refund_shipping_lines": shipping_lines,
         "subtotal": subtotal.bag(),
         "shipping": shipping.bag(),
         "total_tax": tax.bag(),
