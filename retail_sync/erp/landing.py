@@ -81,6 +81,9 @@ ON_HAND_SCHEMA = pa.schema(
         ("location_name", pa.string()),
         ("quantity_on_hand", pa.decimal128(18, 4)),
         ("as_of", pa.date32()),
+        # The item's cost per unit in the ERP (null: none) and its currency.
+        ("unit_cost", pa.decimal128(18, 6)),
+        ("unit_cost_currency", pa.string()),
     ]
 )
 
@@ -203,6 +206,8 @@ def _on_hand_row(row: OnHand, as_of: date) -> dict[str, Any]:
         "location_name": row.location_name,
         "quantity_on_hand": row.quantity,
         "as_of": row.as_of or as_of,
+        "unit_cost": row.unit_cost,
+        "unit_cost_currency": row.cost_currency,
     }
 
 

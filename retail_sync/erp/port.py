@@ -149,6 +149,9 @@ class OnHand:
     quantity: Decimal
     as_of: date | None
     subsidiary_id: str | None = None
+    unit_cost: Decimal | None = None
+    """The item's cost per unit in the ERP (None: the ERP has none), in `cost_currency`."""
+    cost_currency: str | None = None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ ACCOUNTS = [
     ("170", "6100", "Payment processing fees", "Expense"),
 ]
 WORLD_HEADER = {
-    "format_version": 1,
+    "format_version": 2,
     "name": "erp-fixture",
     "start": "2026-10-01",
     "days": 28,

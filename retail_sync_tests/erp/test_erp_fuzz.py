@@ -119,7 +119,10 @@ GOOD_GL_VALUES: dict[str, Any] = {
     "debit": "204.40",
     "currency": "USD",
 }
-ON_HAND_FIELDS = ["item", "itemid", "location", "location_name", "subsidiary", "asof", "quantity"]
+ON_HAND_FIELDS = [
+    "item", "itemid", "location", "location_name", "subsidiary", "asof", "quantity",
+    "averagecost", "cost", "currency",
+]  # fmt: skip
 GOOD_ON_HAND_VALUES: dict[str, Any] = {
     "item": "501",
     "itemid": "TENT-2P",
@@ -128,6 +131,8 @@ GOOD_ON_HAND_VALUES: dict[str, Any] = {
     "subsidiary": "1",
     "asof": "2026-10-01",
     "quantity": "42",
+    "averagecost": "83.955",
+    "currency": "USD",
 }
 
 

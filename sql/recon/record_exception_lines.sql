@@ -9,7 +9,10 @@
 --   journal's (per account they net to zero: the money is on the right accounts, in the wrong
 --   period);
 -- - a deposit matched to a payout by amount and date: its difference on 1000 and 1205;
--- - a Shopify-side mismatch (payout_balance_mismatch) and inventory: no ledger line here.
+-- - an on-hand difference: one inventory (1300) line, each side's on hand valued at the item's
+--   unit cost (ERP cost first, Shopify's when the ERP has none; see inventory_matches), in the
+--   item's currency; none when neither side has a cost;
+-- - a Shopify-side mismatch (payout_balance_mismatch): no ledger line.
 with exceptions as (
     select * from recon.record_exceptions
 ),
@@ -80,8 +83,20 @@ fallback_lines as (
     where exceptions.line_source = 'fallback'
 ),
 
+inventory_lines as (
+    select
+        exception_id, shop_id, business_date, business_date as ledger_date, '1300' as account,
+        coalesce(line_shopify_amount, 0) as shopify_amount,
+        coalesce(line_erp_amount, 0) as erp_amount,
+        coalesce(line_erp_amount, 0) - coalesce(line_shopify_amount, 0) as delta,
+        line_currency as currency
+    from exceptions
+    where line_source = 'inventory' and line_currency is not null
+),
+
 all_lines as (
     select * from entry_lines
+    union all by name select * from inventory_lines
     union all by name select * from transaction_lines
     union all by name select * from period_lines
     union all by name

@@ -236,10 +236,18 @@ inventory as (
         cast(erp_on_hand as decimal(18, 2)) as erp_amount,
         -- Units, not money (the value is on the exception's line).
         cast(coalesce(erp_on_hand, 0) - coalesce(shopify_on_hand, 0) as decimal(18, 2)) as variance,
-        'own' as variance_rule, 'none' as line_source,
+        'own' as variance_rule, 'inventory' as line_source,
         null::varchar as currency,
-        format('SKU {} at {}: Shopify on hand {}, ERP {}.',
-            sku, location_name, shopify_on_hand, erp_on_hand) as detail
+        format('SKU {} at {}: Shopify on hand {}, ERP {}{}.',
+            sku, location_name, shopify_on_hand, erp_on_hand,
+            case when unit_cost is not null then format(
+                '; at {} {} a unit ({} cost) the difference is worth {} {}',
+                unit_cost, cost_currency, cost_source, coalesce(erp_value, 0)
+                    - coalesce(shopify_value, 0), cost_currency)
+            else '; no unit cost on either side' end) as detail,
+        -- The value line (record_exception_lines): on hand × unit cost on each side.
+        shopify_value as line_shopify_amount, erp_value as line_erp_amount,
+        cost_currency as line_currency
     from recon.inventory_matches
     where not matched
 ),
@@ -279,5 +287,8 @@ select
     source_entity,
     source_shopify_id,
     source_entry_kind,
-    source_transaction_id
+    source_transaction_id,
+    line_shopify_amount,
+    line_erp_amount,
+    line_currency
 from all_rows

@@ -6,6 +6,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from retail_sync.erp.netsuite import rows
@@ -50,6 +51,16 @@ ORDER BY t.id, tl.id
 
 GL_KEY = ("transaction_id", "line_id")
 ON_HAND_KEY = ("item", "location")
+# The item's cost, read beside its on-hand: `averagecost` (the Average Cost NetSuite values an
+# average-costed inventory item at) and `cost` (its Purchase Price, the fallback), both item
+# fields, in the currency of the location's subsidiary. Six places: an average cost is a quotient.
+# It is the item's cost when read, also for an earlier date's snapshot: the item keeps no history.
+ON_HAND_COST_COLUMNS = "i.averagecost, i.cost, cur.symbol AS currency "
+ON_HAND_COST_JOINS = (
+    "LEFT JOIN subsidiary sub ON sub.id = l.subsidiary "
+    "LEFT JOIN currency cur ON cur.id = sub.currency "
+)
+COST_PLACES = 6
 
 
 def _gl_line(row: dict[str, Any], start: date, end: date, subsidiary_id: str | None) -> GLLine:
@@ -87,6 +98,7 @@ def _on_hand(
     subsidiary = rows.text(row, "subsidiary", required=False)
     if subsidiary_id is not None and subsidiary != subsidiary_id:
         raise rows.BadRow(f"subsidiary is not the one read ({subsidiary_id})")
+    unit_cost, cost_currency = _unit_cost(row)
     return OnHand(
         rows.required_text(row, "item"),
         rows.required_text(row, "itemid"),
@@ -95,7 +107,19 @@ def _on_hand(
         rows.decimal(row, quantity_field, places=4, digits=18),
         snapshot_date,
         subsidiary,
+        unit_cost,
+        cost_currency,
     )
+
+
+def _unit_cost(row: dict[str, Any]) -> tuple[Decimal | None, str | None]:
+    """The item's ERP cost and its currency: the average cost, else the purchase price; (None,
+    None) when the item has neither. A cost or currency that is there must read."""
+    average = rows.optional_decimal(row, "averagecost", places=COST_PLACES, digits=18)
+    purchase = rows.optional_decimal(row, "cost", places=COST_PLACES, digits=18)
+    currency = None if row.get("currency") in (None, "") else rows.currency(row, "currency")
+    cost = average if average is not None else purchase
+    return cost, (currency if cost is not None else None)
 
 
 def _account(row: dict[str, Any]) -> Account:
@@ -192,8 +216,9 @@ class NetSuiteERP:
         if as_of is None:
             current = self.client.suiteql(
                 "SELECT ib.item, i.itemid, ib.location, l.name AS location_name, l.subsidiary, "
-                "ib.quantityonhand FROM inventorybalance ib JOIN item i ON i.id = ib.item "
-                "JOIN location l ON l.id = ib.location "
+                "ib.quantityonhand, " + ON_HAND_COST_COLUMNS + "FROM inventorybalance ib "
+                "JOIN item i ON i.id = ib.item JOIN location l ON l.id = ib.location "
+                + ON_HAND_COST_JOINS
                 + (f"WHERE {subsidiary_filter} " if subsidiary_filter else "")
                 + "ORDER BY ib.item, ib.location"
             )
@@ -208,10 +233,11 @@ class NetSuiteERP:
             "SELECT s.custrecord_rs_item AS item, i.itemid, s.custrecord_rs_location AS location, "
             "l.name AS location_name, l.subsidiary, "
             "TO_CHAR(s.custrecord_rs_asof, 'YYYY-MM-DD') AS asof, "
-            "s.custrecord_rs_quantityonhand AS quantity FROM customrecord_rs_onhand_snapshot s "
-            "JOIN item i ON i.id = s.custrecord_rs_item "
+            "s.custrecord_rs_quantityonhand AS quantity, " + ON_HAND_COST_COLUMNS + "FROM "
+            "customrecord_rs_onhand_snapshot s JOIN item i ON i.id = s.custrecord_rs_item "
             "JOIN location l ON l.id = s.custrecord_rs_location "
-            f"WHERE s.custrecord_rs_asof <= TO_DATE('{as_of.isoformat()}', 'YYYY-MM-DD') "
+            + ON_HAND_COST_JOINS
+            + f"WHERE s.custrecord_rs_asof <= TO_DATE('{as_of.isoformat()}', 'YYYY-MM-DD') "
             + (f"AND {subsidiary_filter} " if subsidiary_filter else "")
             + "ORDER BY s.custrecord_rs_item, s.custrecord_rs_location, s.custrecord_rs_asof"
         )

@@ -89,6 +89,16 @@ def decimal(row: Mapping[str, Any], field: str, *, places: int, digits: int) -> 
     return exact
 
 
+def optional_decimal(
+    row: Mapping[str, Any], field: str, *, places: int, digits: int
+) -> Decimal | None:
+    """Like `decimal`, but absent (SuiteQL's null: the field is empty) is None, not 0."""
+    value = row.get(field)
+    if value is None or value == "":
+        return None
+    return decimal(row, field, places=places, digits=digits)
+
+
 def iso_date(row: Mapping[str, Any], field: str) -> date:
     """A `YYYY-MM-DD` date (what the queries' TO_CHAR produces), nothing looser."""
     value = row.get(field)

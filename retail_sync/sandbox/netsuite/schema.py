@@ -56,7 +56,8 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("id", "INTEGER"),
         ("itemid", "VARCHAR"),
         ("itemtype", "VARCHAR"),
-        ("cost", "DECIMAL(18,2)"),
+        ("cost", "DECIMAL(18,2)"),  # Purchase Price
+        ("averagecost", "DECIMAL(18,6)"),  # Average Cost (null until the item is costed)
         ("isinactive", "VARCHAR"),
     ),
     "transaction": (
@@ -131,6 +132,22 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f'CREATE TABLE IF NOT EXISTS "{table}" ({cols})')
     for ddl in PRIVATE_DDL:
         con.execute(ddl)
+
+
+def add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Add the columns a state seeded by an older simulator lacks (null: it was not seeded)."""
+    present = {
+        (table, column)
+        for table, column in con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns"
+        ).fetchall()
+    }
+    for table, columns in TABLES.items():
+        if not any(name == table for name, _ in present):
+            continue
+        for name, kind in columns:
+            if (table, name) not in present:
+                con.execute(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {kind}')
 
 
 def flag(value: Any) -> str:
@@ -259,7 +276,14 @@ def _seed(con: duckdb.DuckDBPyConnection, world: World) -> None:
         con,
         "item",
         (
-            (int(i["id"]), i["itemid"], "InvtPart", money(i.get("cost")), "F")
+            (
+                int(i["id"]),
+                i["itemid"],
+                "InvtPart",
+                money(i.get("cost")),
+                money(i.get("averagecost")),
+                "F",
+            )
             for i in world.erp_records("items.json")
         ),
     )

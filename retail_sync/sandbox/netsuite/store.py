@@ -13,7 +13,13 @@ from typing import Any
 
 import duckdb
 
-from retail_sync.sandbox.netsuite.schema import TABLES, create_tables, journal_rows, seed_from_world
+from retail_sync.sandbox.netsuite.schema import (
+    TABLES,
+    add_missing_columns,
+    create_tables,
+    journal_rows,
+    seed_from_world,
+)
 from retail_sync.sandbox.netsuite.suiteql import SuiteQLError, translate
 from retail_sync.sandbox.world import World
 
@@ -77,6 +83,8 @@ class LedgerStore:
             )
             self.con.execute("COMMIT")
             self.con.execute("CHECKPOINT")
+        else:
+            add_missing_columns(self.con)
 
     def close(self) -> None:
         with self.lock:

@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from retail_sync.sandbox.validate.findings import ValidationProblems, document_objects, key, objects
-from retail_sync.sandbox.validate.values import cents, format_cents, is_count, is_date, is_timestamp
+from retail_sync.sandbox.validate.values import (
+    cents,
+    format_cents,
+    is_count,
+    is_date,
+    is_timestamp,
+    unit_cost_field,
+)
 from retail_sync.sandbox.validate.vocabulary import ACCOUNT_TYPES
 from retail_sync.sandbox.world import iter_jsonl
 
@@ -35,7 +42,8 @@ class ErpIndex:
         return index
 
     def _load_ids(self, folder: Path, problems: ValidationProblems) -> None:
-        """Currencies, accounts, locations and items: unique digit-string ids."""
+        """Currencies, accounts, locations and items: unique digit-string ids (and each item's
+        number and costs)."""
         for name, target in (
             ("currencies.json", self.currencies),
             ("accounts.json", self.accounts),
@@ -49,6 +57,8 @@ class ErpIndex:
                 if key(record_id) in target:
                     problems.add(str(folder / name), f"duplicate id {record_id!r}")
                 target.add(key(record_id))
+                if name == "items.json":
+                    _check_item(f"{folder / name} item {record_id!r}", record, problems)
 
     def _load_subsidiaries(self, folder: Path, problems: ValidationProblems) -> None:
         for subsidiary in document_objects(folder / "subsidiaries.json", problems):
@@ -87,6 +97,15 @@ def _check_accounts(folder: Path, problems: ValidationProblems) -> None:
         if key(account.get("acctnumber")) in account_numbers:
             problems.add(str(folder / "accounts.json"), "duplicate acctnumber")
         account_numbers.add(key(account.get("acctnumber")))
+
+
+def _check_item(where: str, item: dict[str, Any], problems: ValidationProblems) -> None:
+    """An item number, and costs the ERP can hold: `cost` (NetSuite's Purchase Price, two
+    decimals) and `averagecost` (its Average Cost, up to six), each absent or null when none."""
+    if not isinstance(item.get("itemid"), str) or not item["itemid"]:
+        problems.add(where, "itemid must be a non-empty string")
+    unit_cost_field(where, item, "cost", problems, places=2)
+    unit_cost_field(where, item, "averagecost", problems, places=6)
 
 
 def validate_journal_entries(path: Path, erp: ErpIndex, problems: ValidationProblems) -> None:

@@ -15,7 +15,13 @@ from retail_sync.sandbox.validate.findings import (
     key,
 )
 from retail_sync.sandbox.validate.orders import validate_order
-from retail_sync.sandbox.validate.values import is_count, is_timestamp, money_field, utc_day
+from retail_sync.sandbox.validate.values import (
+    is_count,
+    is_timestamp,
+    money_field,
+    unit_cost_field,
+    utc_day,
+)
 from retail_sync.sandbox.validate.vocabulary import (
     BALANCE_SOURCE_TYPES,
     BALANCE_TYPES,
@@ -73,7 +79,8 @@ def _check_inventory_items(
         where = str(folder / "inventory_items.json")
         ids.register(where, "InventoryItem", item.get("id"))
         item_ids.add(key(item.get("id")))
-        money_field(f"{where} item {item.get('id')!r}", item, "unit_cost", problems)
+        # Shopify's `unitCost`, in the shop's currency; null when the item has no cost.
+        unit_cost_field(f"{where} item {item.get('id')!r}", item, "unit_cost", problems, places=2)
         if not isinstance(item.get("sku"), str):
             problems.add(where, f"item {item.get('id')!r}: sku must be a string")
     return item_ids

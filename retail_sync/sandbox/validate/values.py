@@ -17,6 +17,8 @@ TIMESTAMP_PATTERN = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})"
 )
 DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# A unit cost: non-negative, at most 12 integer digits (what the lake's DECIMAL(18, 6) holds).
+UNIT_COST_PATTERN = re.compile(r"[0-9]{1,12}(\.[0-9]{1,6})?")
 
 Bag = tuple[int, int]  # a money bag as (shop cents, presentment cents)
 
@@ -70,6 +72,26 @@ def money_field(
         problems.add(where, f'{field} {record.get(field)!r} is not a money string like "12.50"')
         return 0
     return value
+
+
+def unit_cost_field(
+    where: str, record: dict[str, Any], field: str, problems: ValidationProblems, *, places: int
+) -> None:
+    """An item's cost per unit: absent or null (the item has none), or a non-negative decimal
+    string of at most `places` decimals."""
+    value = record.get(field)
+    if value is None:
+        return
+    if isinstance(value, str) and UNIT_COST_PATTERN.fullmatch(value):
+        _, _, fraction = value.partition(".")
+        if len(fraction) <= places:
+            return
+    example = "84.20" if places == 2 else "84.2035"
+    problems.add(
+        where,
+        f"{field} {value!r} must be null or a non-negative decimal string of at most "
+        f'{places} decimals like "{example}"',
+    )
 
 
 def bag_field(where: str, record: dict[str, Any], field: str, problems: ValidationProblems) -> Bag:
