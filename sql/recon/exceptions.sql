@@ -5,8 +5,9 @@
 -- exceptions (record_exceptions) and, per clearing account and day, the residual the bridge
 -- cannot explain (clearing_unexplained; see clearing_rollforward).
 --
--- `variance` (docs/finance.md): the money on the wrong side, σ × Σ over accounts of the
--- exception's positive net delta (each account's line deltas summed over its ledger dates) —
+-- `variance` (docs/finance.md): the money on the wrong side, σ × the larger of Σ positive and
+-- Σ |negative| net deltas over the accounts (each account's line deltas summed over its ledger
+-- dates; for balanced lines the two are equal) —
 -- for an amount moved between accounts, that amount, never 0.00. Its sign σ: for a mismatch,
 -- rounding or FX difference on an account, the account's difference on the side the rule posts
 -- it (credits count as credits); +1 for a misposting or an unexpected account; otherwise the
@@ -21,7 +22,9 @@ with nets as (
 ),
 
 moved as (
-    select exception_id, sum(greatest(net, 0)) as moved
+    -- Equal for balanced lines; an unbalanced set (a booking spread over several journals, one
+    -- of them off) counts its larger side, so a difference is never 0.00 for lack of a debit.
+    select exception_id, greatest(sum(greatest(net, 0)), -sum(least(net, 0))) as moved
     from nets
     group by all
 ),
