@@ -32,8 +32,9 @@ benchmarks/scale.py, in the engine's terms):
   paid_shopify_payments = total_price (every order paid by Shopify Payments, one payment),
   paid_other_gateways = paid_gift_card = 0, test = false, currency USD (both shops, UTC).
 - refunds → `stg_shopify__refund_settlements` / `stg_shopify__order_refunds`: the generator books a
-  refund as 4090 debit / 1205 credit for the refund total, so goods_shop = total,
-  shipping_and_tax_shop = 0, refunded_shopify_payments = total.
+  refund as 4090 debit / 1205 credit for the refund total, so goods_shop = total, goods_tax_shop =
+  shipping_shop = shipping_tax_shop = tax_shop = unallocated_shop = shipping_and_tax_shop = 0,
+  refunded_shopify_payments = total.
 - balance transactions → `stg_shopify__balance_transactions`, one CHARGE row per payout (their
   sums): the generator books fees once per payout, so the engine's fee entry per balance
   transaction is one per payout, keyed by the payout id; payout nets still compare with the sum
@@ -280,6 +281,11 @@ def _adapter_views(connection: object, data: Path) -> None:
                 shop_id::varchar as shop_id, business_date, refund_id, order_id,
                 business_date::timestamptz as created_at, '{CURRENCY}' as currency_code,
                 total as total_refunded_shop, total as goods_shop,
+                cast(0 as decimal(18, 2)) as goods_tax_shop,
+                cast(0 as decimal(18, 2)) as shipping_shop,
+                cast(0 as decimal(18, 2)) as shipping_tax_shop,
+                cast(0 as decimal(18, 2)) as tax_shop,
+                cast(0 as decimal(18, 2)) as unallocated_shop,
                 cast(0 as decimal(18, 2)) as shipping_and_tax_shop,
                 total as refunded_shopify_payments,
                 cast(0 as decimal(18, 2)) as refunded_other_gateways,
@@ -309,7 +315,7 @@ def _adapter_views(connection: object, data: Path) -> None:
         "stg_shopify__payouts": f"""
             select
                 shop_id::varchar as shop_id, issued_date as business_date, payout_id,
-                'PAID' as status, issued_date::timestamptz as issued_at,
+                'PAID' as status, null::date as failed_on, issued_date::timestamptz as issued_at,
                 'DEPOSIT' as transaction_type, '{CURRENCY}' as currency_code, net,
                 null::decimal(18, 2) as charges_gross, null::decimal(18, 2) as charges_fee,
                 null::decimal(18, 2) as refunds_fee_gross, null::decimal(18, 2) as refunds_fee,
@@ -369,14 +375,15 @@ def _adapter_views(connection: object, data: Path) -> None:
 
 
 def _exception_models() -> dict[str, str]:
-    """The models of sql/recon (read from disk now) that `recon.exceptions` needs, by name."""
+    """The models of sql/recon (read from disk now) that `recon.exceptions` and
+    `recon.exception_lines` need, by name."""
     import re
 
     from retail_sync.reconcile.engine import read_models
     from retail_sync.warehouse.catalog import SQL_DIR
 
     models = read_models(SQL_DIR, "recon")
-    needed, pending = set(), ["exceptions"]
+    needed, pending = set(), ["exceptions", "exception_lines"]
     while pending:
         name = pending.pop()
         if name not in needed:
@@ -405,6 +412,8 @@ def _engine(data: Path) -> int:
     connection = _engine_connection(data)
     out = data / EXCEPTIONS
     connection.execute(f"copy (select * from recon.exceptions) to '{out}' (format parquet)")
+    lines = out.with_name(out.stem + "_lines.parquet")
+    connection.execute(f"copy (select * from recon.exception_lines) to '{lines}' (format parquet)")
     return int(connection.execute(f"select count(*) from '{out}'").fetchone()[0])
 
 
@@ -421,7 +430,9 @@ def _check(data: Path) -> dict[str, object]:
     import duckdb
 
     connection = duckdb.connect()
-    expected_kind = {kind: kind for kind in ORDER_KINDS} | {
+    expected_kind = {
+        kind: kind for kind in (*ORDER_KINDS, "order_misposted", "order_unexpected_account")
+    } | {
         "order_rounding_difference": "order_amount_mismatch",
         "order_fx_difference": "order_amount_mismatch",
         "order_wrong_period": None,

@@ -346,10 +346,12 @@ def _write_truth_for_orders(
     posted: dict[int, np.ndarray],
 ) -> None:
     rows: dict[str, list[np.ndarray]] = {"kind": [], "id": [], "account": [], "variance": []}
+    names = np.array([*ORDER_KINDS, "order_misposted", "order_unexpected_account"])
     for index, name in enumerate(ORDER_KINDS):
         affected = np.nonzero(kind == index)[0]
         if not len(affected):
             continue
+        codes = np.full(len(affected), index)
         if name == "order_missing_in_erp":
             account, variance = CLEARING, -expected[CLEARING][affected]
         elif name == "order_duplicate_posting":
@@ -359,7 +361,13 @@ def _write_truth_for_orders(
         else:
             account = {2: TAX, 3: SHIPPING, 4: DISCOUNTS}.get(index, SALES)
             variance = posted[account][affected] - expected[account][affected]
-        rows["kind"].append(np.full(len(affected), index))
+        if index in (2, 3, 4):
+            # On an order without that tax, shipping or discount the rules expect nothing on the
+            # account (docs/finance.md): a discount the clearing debit lacks was misposted there;
+            # a credit the clearing debit grew by is on an unexpected account. Same amount and sign.
+            other = len(ORDER_KINDS) + (0 if account == DISCOUNTS else 1)
+            codes = np.where(expected[account][affected] == 0, other, index)
+        rows["kind"].append(codes)
         rows["id"].append(order_id[affected])
         rows["account"].append(np.full(len(affected), account, dtype=np.int16))
         rows["variance"].append(variance)
@@ -370,7 +378,7 @@ def _write_truth_for_orders(
         "truth",
         TRUTH_SCHEMA,
         {
-            "kind": pa.array([ORDER_KINDS[code] for code in kinds]),
+            "kind": pa.array(names[kinds].tolist()),
             "source_entity": pa.array(["order"] * len(kinds)),
             "source_id": np.concatenate(rows["id"]),
             "account": np.concatenate(rows["account"]),

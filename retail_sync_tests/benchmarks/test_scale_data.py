@@ -19,7 +19,7 @@ WORLD_KINDS = {
     "order_fx_difference", "order_wrong_period", "refund_missing_in_erp",
     "refund_amount_mismatch", "orphan_erp_entry", "fee_missing_in_erp", "fee_duplicate_posting",
     "payout_deposit_missing", "payout_deposit_amount_mismatch", "payout_balance_mismatch",
-    "inventory_on_hand_mismatch",
+    "inventory_on_hand_mismatch", "order_misposted", "order_unexpected_account",
 }  # fmt: skip
 
 
@@ -76,13 +76,16 @@ def test_engine_finds_the_truths_order_discrepancies(data: Path) -> None:
     assert set(kinds) == {
         "order_missing_in_erp", "order_duplicate_posting", "order_tax_mismatch",
         "order_shipping_mismatch", "order_discount_mismatch", "order_rounding_difference",
-        "order_fx_difference",
+        "order_fx_difference", "order_misposted", "order_unexpected_account",
     }  # fmt: skip
     for kind, counts in kinds.items():
         assert counts["truth"] > 0, kind
         assert counts["found"] == counts["truth"], (kind, counts)
     # Variances agree where the truth and the engine measure the same thing (a missing or
     # duplicated entry: the truth counts the clearing amount, the engine the entry's total).
-    for kind in ("order_tax_mismatch", "order_shipping_mismatch", "order_discount_mismatch"):
+    for kind in (
+        "order_tax_mismatch", "order_shipping_mismatch", "order_discount_mismatch",
+        "order_misposted", "order_unexpected_account",
+    ):  # fmt: skip
         assert kinds[kind]["same_variance"] == kinds[kind]["truth"], kind
     assert check["orders_not_in_truth"] == {}
