@@ -15,8 +15,11 @@
 -- `unpaid_balance` (1205 only) is Σ balance transactions not yet paid out as of the day.
 with expected as (
     unpivot (
-        select shop_id, business_date, entry_kind, balance_type, a1205, a1210, a1220
+        select
+            shop_id, business_date, entry_kind, balance_type,
+            sum(a1205) as a1205, sum(a1210) as a1210, sum(a1220) as a1220
         from recon.expected_entries
+        group by all
     )
     on a1205 as '1205', a1210 as '1210', a1220 as '1220'
     into name account value amount
@@ -39,13 +42,17 @@ expected_daily as (
     group by all
 ),
 
+-- Per journal (erp_entries: every ledger journal, with its amount per account of the chart).
 ledger as (
-    select
-        shop_id, trandate as business_date, account_number as account,
-        sum(signed_amount) as ledger_movement
-    from staging.stg_erp__gl_lines
-    where account_number in ('1205', '1210', '1220')
-    group by all
+    unpivot (
+        select
+            shop_id, trandate as business_date,
+            sum(a1205) as a1205, sum(a1210) as a1210, sum(a1220) as a1220
+        from recon.erp_entries
+        group by all
+    )
+    on a1205 as '1205', a1210 as '1210', a1220 as '1220'
+    into name account value ledger_movement
 ),
 
 explained as (
@@ -86,16 +93,16 @@ shifted as (
 
     select
         fallback.shop_id, expected.business_date, lines.trandate,
-        sum(lines.signed_amount) filter (where lines.account_number = '1205'),
-        sum(lines.signed_amount) filter (where lines.account_number = '1210'),
-        sum(lines.signed_amount) filter (where lines.account_number = '1220')
+        sum(lines.erp_amount) filter (where lines.account = '1205'),
+        sum(lines.erp_amount) filter (where lines.account = '1210'),
+        sum(lines.erp_amount) filter (where lines.account = '1220')
     from recon.deposit_fallback_matches as fallback
     join recon.open_entries as expected
         on expected.shop_id = fallback.shop_id
         and expected.entity = 'payout'
         and expected.shopify_id = fallback.shopify_id
         and expected.entry_kind = 'payout'
-    join staging.stg_erp__gl_lines as lines
+    join recon.open_erp_lines as lines
         on lines.shop_id = fallback.shop_id and lines.transaction_id = fallback.transaction_id
     where lines.trandate <> expected.business_date
     group by fallback.shop_id, expected.business_date, lines.trandate, fallback.transaction_id

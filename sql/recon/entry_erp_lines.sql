@@ -9,12 +9,11 @@ select
     assigned.entry_kind,
     assigned.transaction_id,
     lines.trandate,
-    lines.account_number as account,
-    cast(sum(lines.signed_amount) as decimal(18, 2)) as erp_amount
+    lines.account,
+    lines.erp_amount
 from recon.assigned_entries as assigned
 left join recon.unkeyed_entries as unkeyed
     using (shop_id, entity, shopify_id, entry_kind, transaction_id)
-join staging.stg_erp__gl_lines as lines
+join recon.open_erp_lines as lines
     on lines.shop_id = assigned.shop_id and lines.transaction_id = assigned.transaction_id
 where unkeyed.is_duplicate is not true
-group by all

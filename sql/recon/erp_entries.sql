@@ -28,6 +28,11 @@ with entries as (
             '1000', '1205', '1210', '1220', '2200', '2300', '4000', '4050', '4090', '4100',
             '6100', '6150', '7900', '7950'
         ) then signed_amount end) as a_other,
+        -- Lines on accounts outside the chart (their amounts may cancel out in a_other).
+        count(case when account_number not in (
+            '1000', '1205', '1210', '1220', '2200', '2300', '4000', '4050', '4090', '4100',
+            '6100', '6150', '7900', '7950'
+        ) then 1 end) as other_lines,
         sum(debit) as total
     from staging.stg_erp__gl_lines
     group by shop_id, transaction_id
@@ -50,5 +55,6 @@ select
     cast(coalesce(a7900, 0) as decimal(18, 2)) as a7900,
     cast(coalesce(a7950, 0) as decimal(18, 2)) as a7950,
     cast(coalesce(a_other, 0) as decimal(18, 2)) as a_other,
-    cast(total as decimal(18, 2)) as total
+    cast(total as decimal(18, 2)) as total,
+    other_lines
 from entries

@@ -34,17 +34,16 @@ entry_lines as (
 transaction_lines as (
     select
         exceptions.exception_id, exceptions.shop_id, exceptions.business_date,
-        lines.trandate as ledger_date, lines.account_number as account,
+        lines.trandate as ledger_date, lines.account,
         cast(0 as decimal(18, 2)) as shopify_amount,
-        sum(lines.signed_amount) as erp_amount,
-        sum(lines.signed_amount) as delta,
+        lines.erp_amount,
+        lines.erp_amount as delta,
         exceptions.currency
     from exceptions
-    join staging.stg_erp__gl_lines as lines
+    join recon.open_erp_lines as lines
         on lines.shop_id = exceptions.shop_id
         and lines.transaction_id = exceptions.source_transaction_id
     where exceptions.line_source = 'transaction'
-    group by all
 ),
 
 period_lines as (
