@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from itertools import permutations
@@ -954,3 +954,53 @@ def test_only_an_unreferenced_clearing_journal_is_left_unexplained(
         ]
         assert unexplained == [(unreferenced.trandate, "1205", stray)]
         assert not problems, "\n".join(problems)
+
+
+def _deposit(
+    case: LedgerCase, payout_ref: str, day: date, amount: Decimal, **fields: Any
+) -> Journal:
+    return Journal(
+        case.transaction_id(), day, {"1000": amount, "1205": -amount},
+        shopify_ref=payout_ref, **fields,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("parts", "keyed_first"),
+    [
+        ((money(250), money(250)), False),  # equal halves, neither with our external id
+        ((money(250), money(250)), True),  # equal halves, the first one keyed as part 1
+        ((money("0.01"), money("499.99")), False),  # any sizes
+        ((money(100), money(150), money(250)), False),
+    ],
+)
+def test_split_deposits_that_make_up_the_net_are_its_parts(
+    parts: tuple[Decimal, ...], keyed_first: bool
+) -> None:
+    with LedgerCase() as case:
+        payout = case.payout(DAY, net=money(500))
+        journals = [
+            _deposit(case, payout.ref, DAY + timedelta(days=index), amount)
+            for index, amount in enumerate(parts)
+        ]
+        if keyed_first:
+            journals[0] = replace(
+                journals[0], external_id=f"shopify-{case.shop.id}-payout-{payout.shopify_id}-1"
+            )
+        exceptions, _ = reconciled(case, journals)
+        assert exceptions == []
+
+
+def test_only_a_deposit_beyond_the_net_is_a_duplicate() -> None:
+    with LedgerCase() as case:
+        payout = case.payout(DAY, net=money(500))
+        halves = [_deposit(case, payout.ref, DAY, money(250)) for _ in range(2)]
+        extra = _deposit(case, payout.ref, DAY + timedelta(days=1), money(250))
+        exceptions, lines = reconciled(case, [*halves, extra])
+        assert [(e["kind"], e["erp_ref"], e["variance"]) for e in exceptions] == [
+            ("payout_deposit_duplicate_posting", extra.transaction_id, money(250))
+        ]
+        assert lines["payout_deposit_duplicate_posting"] == {
+            ("1000", ZERO, money(250), money(250), DAY + timedelta(days=1), "USD"),
+            ("1205", ZERO, money(-250), money(-250), DAY + timedelta(days=1), "USD"),
+        }
