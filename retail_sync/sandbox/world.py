@@ -12,7 +12,8 @@ from typing import Any
 from retail_sync.errors import RetailSyncError
 from retail_sync.shops import is_shop_id
 
-FORMAT_VERSION = 1
+# Version 2 (docs/sandbox.md): per-account truth (`counter_account`, `truth/discrepancy_lines.csv`).
+FORMAT_VERSION = 2
 
 SHOPIFY_SHOP_FILES = (
     "locations.json",
@@ -31,6 +32,13 @@ ERP_FILES = (
     "items.json",
     "journal_entries.jsonl",
     "inventory_on_hand.jsonl",
+)
+
+
+_VERSION_1_HINT = (
+    " (a version 1 world has no per-account truth: no counter_account column and no "
+    "truth/discrepancy_lines.csv; generate it again with `retail-sync sandbox generate`, or "
+    'add both as docs/sandbox.md "Ground truth" describes and set format_version to 2)'
 )
 
 
@@ -127,6 +135,7 @@ class World:
             raise WorldFormatError(
                 f"{world.root / 'world.json'}: format_version "
                 f"{manifest.get('format_version')!r} is not {FORMAT_VERSION}"
+                + (_VERSION_1_HINT if manifest.get("format_version") == 1 else "")
             )
         return world
 
@@ -180,6 +189,11 @@ class World:
     @property
     def truth_path(self) -> Path:
         return self.root / "truth" / "discrepancies.csv"
+
+    @property
+    def truth_lines_path(self) -> Path:
+        """Per discrepancy, the delta on each account and ledger date (format version 2)."""
+        return self.root / "truth" / "discrepancy_lines.csv"
 
     def problems(self) -> list[str]:
         """Everything `retail_sync.sandbox.validate` finds wrong with this world (empty: valid)."""

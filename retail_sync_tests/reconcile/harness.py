@@ -13,18 +13,36 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from retail_sync.sandbox.world import World
 from retail_sync.shops import ShopSettings, load_shops, token_variable
 from retail_sync.warehouse.lake import Lake
 
-Row = tuple[str, str, str, str, str, str, str]
+# kind, shop, shopify_ref, erp_ref, account, counter_account, variance, business date: the
+# columns of `truth/discrepancies.csv` a reconciliation is scored on.
+Row = tuple[str, str, str, str, str, str, str, str]
+LineKey = tuple[str, str, str]  # account, delta (ERP − rules, net debit), ledger date
+Residual = tuple[str, str, str, str]  # shop, business date, account, residual
 LOOKBACK_DAYS = 3
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    """What the reconciliation of a world found, in the text formats of its truth files."""
+
+    rows: set[Row]
+    # Each exception's lines (`recon.exception_lines`), by its row.
+    lines: dict[Row, frozenset[LineKey]]
+    # Every shop-day and account of `recon.clearing_rollforward` whose residual is not 0.00.
+    residuals: list[Residual]
 
 
 def _shop_settings(world: World, path: Path) -> list[ShopSettings]:
@@ -101,7 +119,7 @@ def land_world(world_dir: Path, work_dir: Path) -> tuple[Lake, list[ShopSettings
                             "raw", "shopify", table, shop=shop_id, date=day.isoformat()
                         )
 
-                    window = {"window_start": start, "window_end": end}
+                    window: dict[str, Any] = {"window_start": start, "window_end": end}
                     extract_orders(
                         client, shop_id=shop.id, partition_dir_for=directory, use_bulk=False,
                         **window,
@@ -135,34 +153,69 @@ def land_world(world_dir: Path, work_dir: Path) -> tuple[Lake, list[ShopSettings
 
 
 def exception_rows(lake: Lake, shops: list[ShopSettings]) -> set[Row]:
-    """The reconciliation's exceptions as truth-file rows (kind, shop, refs, account, variance,
-    business date), in the same text formats as `truth/discrepancies.csv`."""
+    """The reconciliation's exceptions as truth-file rows (kind, shop, refs, account, counter
+    account, variance, business date), in the same text formats as `truth/discrepancies.csv`."""
+    return read_reconciliation(lake, shops).rows
+
+
+def read_reconciliation(lake: Lake, shops: list[ShopSettings]) -> Reconciled:
+    """The exceptions, their lines and the clearing residuals of the lake's reconciliation."""
     from retail_sync.reconcile.engine import reconciliation_connection
 
     with reconciliation_connection(lake, shops, staging_from_lake=False) as connection:
         records = connection.execute(
-            "select kind, shop_id, shopify_ref, erp_ref, account, variance, domain, business_date "
-            "from recon.exceptions"
+            "select exception_id, kind, shop_id, shopify_ref, erp_ref, account, counter_account, "
+            "variance, domain, business_date from recon.exceptions"
         ).fetchall()
-    rows: set[Row] = set()
-    for kind, shop_id, shopify_ref, erp_ref, account, variance, domain, business_date in records:
-        amount = Decimal(variance)
-        text = str(int(amount)) if domain == "inventory" else f"{amount:.2f}"
-        rows.add(
-            (
-                kind,
-                shop_id,
-                shopify_ref or "",
-                erp_ref or "",
-                account or "",
-                text,
-                business_date.isoformat(),
-            )
-        )
-    return rows
+        line_records = connection.execute(
+            "select exception_id, account, delta, ledger_date from recon.exception_lines"
+        ).fetchall()
+        residual_records = connection.execute(
+            "select shop_id, business_date, account, residual from recon.clearing_rollforward "
+            "where residual <> 0 order by all"
+        ).fetchall()
+    rows = {record[0]: exception_row(*record[1:]) for record in records}
+    lines: dict[Row, set[LineKey]] = defaultdict(set)
+    for row in rows.values():
+        lines[row] = set()
+    for exception_id, account, delta, ledger_date in line_records:
+        assert exception_id in rows, f"a line of no exception: {exception_id}"
+        lines[rows[exception_id]].add((account, f"{Decimal(delta):.2f}", ledger_date.isoformat()))
+    residuals = [
+        (shop_id, day.isoformat(), account, f"{Decimal(residual):.2f}")
+        for shop_id, day, account, residual in residual_records
+    ]
+    return Reconciled(
+        set(rows.values()), {row: frozenset(keys) for row, keys in lines.items()}, residuals
+    )
 
 
-def reconcile_world(world_dir: Path, work_dir: Path) -> set[Row]:
-    """Land `world_dir` through both simulators and return the reconciliation's exceptions."""
+def exception_row(
+    kind: str,
+    shop_id: str,
+    shopify_ref: str | None,
+    erp_ref: str | None,
+    account: str | None,
+    counter_account: str | None,
+    variance: Any,
+    domain: str,
+    business_date: date,
+) -> Row:
+    amount = Decimal(variance)
+    text = str(int(amount)) if domain == "inventory" else f"{amount:.2f}"
+    return (
+        kind,
+        shop_id,
+        shopify_ref or "",
+        erp_ref or "",
+        account or "",
+        counter_account or "",
+        text,
+        business_date.isoformat(),
+    )
+
+
+def reconcile_world(world_dir: Path, work_dir: Path) -> Reconciled:
+    """Land `world_dir` through both simulators and return what the reconciliation found."""
     lake, shops = land_world(world_dir, work_dir)
-    return exception_rows(lake, shops)
+    return read_reconciliation(lake, shops)

@@ -156,7 +156,7 @@ def make_world(root: Path, orders: int, *, plan: str = "ADVANCED") -> Path:
     (root / "world.json").write_text(
         json.dumps(
             {
-                "format_version": 1,
+                "format_version": 2,
                 "name": "paging",
                 "start": "2026-10-01",
                 "days": 2,

@@ -132,6 +132,12 @@ def test_validator_reports_a_missing_file(tmp_path: Path) -> None:
 
 
 def test_loader_rejects_an_unknown_format_version(tmp_path: Path) -> None:
-    root = broken_copy(tmp_path, "world.json", _set(["format_version"], 2))
+    root = broken_copy(tmp_path, "world.json", _set(["format_version"], 3))
     with pytest.raises(WorldFormatError, match="format_version"):
+        World.open(root)
+
+
+def test_loader_refuses_a_version_1_world_and_says_why(tmp_path: Path) -> None:
+    root = broken_copy(tmp_path, "world.json", _set(["format_version"], 1))
+    with pytest.raises(WorldFormatError, match="no per-account truth"):
         World.open(root)

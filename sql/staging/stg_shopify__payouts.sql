@@ -1,7 +1,8 @@
 -- Shopify Payments payouts, one row each (the latest landed). A payout's date is the UTC date it
 -- was issued: Shopify's payout batch closes at midnight UTC. `failed_on` is the first landed
--- date on which the payout read FAILED: the day its failure is known here (an upper bound of the
--- day Shopify failed it; its PAYOUT_FAILURE balance transaction is not landed).
+-- date on which the payout read FAILED: the day its failure is known here. Payouts are landed
+-- under their issue date, so today that is the issue date; the PAYOUT_FAILURE balance
+-- transaction that would date the failure exactly is neither served by the simulator nor landed.
 with versions as (
     select
         payouts.*,

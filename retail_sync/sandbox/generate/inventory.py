@@ -6,7 +6,9 @@ same-day cancellation releases the commitment instead); when `available` falls u
 demand a replenishment of two weeks is `incoming` and arrives three days later. Shopify gets one
 history line per item and location at the start of the world and at the end of every business
 date on which its quantities changed; the ERP gets every item and location's on-hand at the end
-of every business date (equal to Shopify's unless a discrepancy is injected).
+of every business date (equal to Shopify's unless a discrepancy is injected). Both sides value an
+item at its one unit cost (Shopify's `unitCost` and the ERP item's `cost`, equal by construction):
+an on-hand difference leaves (ERP − Shopify on hand) × unit cost on inventory (1300).
 """
 
 from __future__ import annotations
@@ -15,9 +17,24 @@ import random
 from collections import defaultdict
 from datetime import date
 
-from retail_sync.sandbox.generate.catalog import ShopProfile
+from retail_sync.sandbox.generate.catalog import Product, ShopProfile
+from retail_sync.sandbox.generate.discrepancies import TruthLine
 from retail_sync.sandbox.generate.timestamps import ShopClock
 from retail_sync.sandbox.generate.writer import JsonlWriter
+
+INVENTORY_ACCOUNT = "1300"
+
+
+def on_hand_value(product: Product, quantity: int) -> int:
+    """`quantity` units valued at the item's unit cost, in cents (the ERP item's `cost`, which is
+    in whole cents, so the product needs no rounding)."""
+    return quantity * product.unit_cost
+
+
+def on_hand_line(product: Product, shopify_on_hand: int, erp_on_hand: int, day: date) -> TruthLine:
+    """The line an on-hand difference leaves: the ERP's value − Shopify's, on 1300, on `day`."""
+    delta = on_hand_value(product, erp_on_hand) - on_hand_value(product, shopify_on_hand)
+    return INVENTORY_ACCOUNT, delta, day
 
 
 class InventoryBook:

@@ -3,7 +3,11 @@ exactly the entries the discrepancy injector selected, recording each distortion
 
 Without a distortion an entry is built from the very same integer amounts as the Shopify record,
 so the ledger equals Shopify to the cent; every difference in a world is therefore injected and
-recorded.
+recorded, with the delta it leaves on every account (`truth/discrepancy_lines.csv`). An amount
+distortion's kind, account, counter account and variance come from `classification.classify`, the
+reconciliation's table, applied to the deltas the distortion made. A misbooking (`MISBOOKED`)
+moves a random amount between two random accounts of the whole chart (or one outside it), now
+and then from two accounts to a third, in any entry kind.
 """
 
 from __future__ import annotations
@@ -14,7 +18,19 @@ from datetime import date
 from typing import Any
 
 from retail_sync.sandbox.generate.catalog import ACCOUNT_ID, CURRENCY_ID, Period, ShopProfile
-from retail_sync.sandbox.generate.discrepancies import TruthWriter
+from retail_sync.sandbox.generate.classification import (
+    MISBOOKING_ACCOUNTS,
+    Classified,
+    classify,
+    debit_total,
+)
+from retail_sync.sandbox.generate.discrepancies import (
+    DUPLICATE,
+    MISBOOKED,
+    MISSING,
+    TruthLine,
+    TruthWriter,
+)
 from retail_sync.sandbox.generate.money import RATE_ONE, format_cents, scale
 from retail_sync.sandbox.generate.order_facts import OrderFacts
 from retail_sync.sandbox.generate.payments import BalanceFacts, PayoutFacts
@@ -25,6 +41,7 @@ from retail_sync.sandbox.generate.timestamps import (
     utc_timestamp,
 )
 from retail_sync.sandbox.generate.writer import JsonlWriter
+from retail_sync.sandbox.validate import ENTRY_SUBJECTS
 
 PAYMENT_ACCOUNT = {
     "shopify_payments": "1205",
@@ -33,6 +50,8 @@ PAYMENT_ACCOUNT = {
     "gift_card": "2300",
 }
 Line = list[Any]  # [account number, debit cents, credit cents]
+SMALL_MISBOOKING_SHARE = 0.25  # of misbookings: 0.01-0.06, around the rounding tolerance
+SPREAD_MISBOOKING_SHARE = 0.1  # of misbookings: from two accounts to a third
 
 
 class Journal:
@@ -115,6 +134,66 @@ def find_line(lines: list[Line], account: str) -> Line:
     raise KeyError(account)
 
 
+def net_by_account(lines: list[Line]) -> dict[str, int]:
+    """Per account, debits − credits; accounts that net to zero left out."""
+    nets: dict[str, int] = {}
+    for account, debit, credit in lines:
+        nets[account] = nets.get(account, 0) + debit - credit
+    return {account: net for account, net in nets.items() if net}
+
+
+def differences(expected: dict[str, int], lines: list[Line]) -> dict[str, int]:
+    """Per account, what `lines` book minus what the rules expect, where they differ."""
+    booked = net_by_account(lines)
+    return {
+        account: booked.get(account, 0) - expected.get(account, 0)
+        for account in sorted({*expected, *booked})
+        if booked.get(account, 0) != expected.get(account, 0)
+    }
+
+
+def shift(lines: list[Line], account: str, amount: int) -> None:
+    """Add `amount` to the account's net debit (its first line, or a new one)."""
+    for line in lines:
+        if line[0] == account:
+            net = line[1] - line[2] + amount
+            line[1], line[2] = max(net, 0), max(-net, 0)
+            return
+    lines.append([account, max(amount, 0), max(-amount, 0)])
+
+
+def entry_lines(nets: dict[str, int], factor: int, day: date) -> list[TruthLine]:
+    """The truth lines of a whole entry: `factor` (−1 missing, +1 extra) × its net per account."""
+    return [(account, factor * net, day) for account, net in sorted(nets.items())]
+
+
+def draw_misbooking(rng: random.Random, expected: dict[str, int]) -> dict[str, int]:
+    """The deltas of a random misbooking over `MISBOOKING_ACCOUNTS`: half the time part of an
+    account's amount booked to another account on the same side (a misposting proper), else an
+    amount moved between two accounts in a random direction; now and then from two to a third."""
+    own = sorted(expected)
+    amount = _misbooked_amount(rng, max(debit_total(expected), 1000))
+    if own and rng.random() < 0.5:
+        source = rng.choice(own)
+        side = 1 if expected[source] > 0 else -1
+    else:
+        source, side = rng.choice(MISBOOKING_ACCOUNTS), 1
+    target = rng.choice([a for a in MISBOOKING_ACCOUNTS if a != source])
+    deltas = {source: -side * amount, target: side * amount}
+    if rng.random() < SPREAD_MISBOOKING_SHARE:
+        third = rng.choice([a for a in MISBOOKING_ACCOUNTS if a not in deltas])
+        more = _misbooked_amount(rng, max(debit_total(expected), 1000))
+        deltas[third] = -side * more
+        deltas[target] += side * more
+    return deltas
+
+
+def _misbooked_amount(rng: random.Random, scale_of: int) -> int:
+    if rng.random() < SMALL_MISBOOKING_SHARE:
+        return rng.randint(1, 6)
+    return max(1, round(scale_of * rng.uniform(0.005, 1.0)))
+
+
 class Integration:
     """Posts one shop's events; `kind` names the discrepancy to inject into that entry, if any."""
 
@@ -136,6 +215,9 @@ class Integration:
         variance: int,
         business_date: date,
         note: str,
+        *,
+        counter_account: str = "",
+        lines: list[TruthLine],
     ) -> None:
         self.truth.record(
             kind=kind,
@@ -143,11 +225,58 @@ class Integration:
             shopify_ref=shopify_ref,
             erp_ref=erp_ref,
             account=account,
+            counter_account=counter_account,
             expected_variance=format_cents(variance),
             currency=self.shop.currency,
             business_date=business_date.isoformat(),
             note=note,
+            lines=lines,
         )
+
+    def _record_booking(
+        self,
+        entry_kind: str,
+        kind: str,
+        refs: tuple[str, str],
+        expected: dict[str, int],
+        lines: list[Line],
+        business_date: date,
+        note: str,
+        *,
+        foreign_presentment: bool = False,
+        legacy: tuple[str, int] = ("", 0),
+    ) -> Classified:
+        """Record an entry booked with other amounts than the rules', classified by its deltas.
+
+        A named `kind` (not `MISBOOKED`) must classify as itself, on `legacy` (account,
+        variance): the injected shapes of the named kinds are fixed by docs/sandbox.md.
+        """
+        deltas = differences(expected, lines)
+        found = classify(entry_kind, expected, deltas, foreign_presentment=foreign_presentment)
+        if kind != MISBOOKED and (found.kind, found.account, found.variance) != (kind, *legacy):
+            raise AssertionError(f"{kind} {legacy} classifies as {found}: {deltas}")
+        self._record(
+            found.kind,
+            *refs,
+            found.account,
+            found.variance,
+            business_date,
+            note,
+            counter_account=found.counter_account,
+            lines=[(account, delta, business_date) for account, delta in deltas.items()],
+        )
+        return found
+
+    @staticmethod
+    def _misbook(lines: list[Line], rng: random.Random) -> str:
+        """Apply a random misbooking to `lines`; a note for people."""
+        deltas = draw_misbooking(rng, net_by_account(lines))
+        for account, delta in deltas.items():
+            shift(lines, account, delta)
+        moved = ", ".join(
+            f"{format_cents(delta)} on {account}" for account, delta in deltas.items()
+        )
+        return f"misbooked: {moved} (net debit, against the rules)"
 
     def _externalid(self, kind: str, shopify_id: int) -> str:
         return f"shopify-{self.shop.shop_id}-{kind}-{shopify_id}"
@@ -176,6 +305,7 @@ class Integration:
             "order_missing_in_erp": weights["order_missing_in_erp"],
             "order_duplicate_posting": weights["order_duplicate_posting"],
             "orphan_erp_entry": weights["orphan_erp_entry"],
+            MISBOOKED: weights[MISBOOKED],
         }
         plain = (
             len(facts.payments) == 1
@@ -207,11 +337,19 @@ class Integration:
 
     def post_order(self, facts: OrderFacts, kind: str | None, rng: random.Random) -> None:
         lines = self.order_lines(facts)
+        expected = net_by_account(lines) if kind is not None else {}
         business = self.clock.business_date(facts.epoch)
         token = f"shopify:order:{facts.order_id}"
         if kind == "order_missing_in_erp":
             self._record(
-                kind, token, "", "", -entry_total(lines), business, "order entry never posted"
+                kind,
+                token,
+                "",
+                "",
+                -entry_total(lines),
+                business,
+                "order entry never posted",
+                lines=entry_lines(expected, -1, business),
             )
             return
         externalid = self._externalid("order", facts.order_id)
@@ -232,8 +370,22 @@ class Integration:
             )
         elif kind == "orphan_erp_entry":
             self._post_orphan(kind, facts, business, created, rng)
+        elif kind == "order_wrong_period":
+            booked = net_by_account(lines)
+            moved = entry_lines(booked, -1, business) + entry_lines(booked, 1, trandate)
+            self._record(kind, token, externalid, "", 0, business, note, lines=moved)
         elif kind is not None:
-            self._record(kind, token, externalid, account, variance, business, note)
+            self._record_booking(
+                "order",
+                kind,
+                (token, externalid),
+                expected,
+                lines,
+                business,
+                note,
+                foreign_presentment=facts.presentment_currency != self.shop.currency,
+                legacy=(account, variance),
+            )
 
     def _distort_order(
         self,
@@ -285,6 +437,8 @@ class Integration:
                 f"({self.journal.period_of(trandate).start:%b %Y}) instead of "
                 f"{business.isoformat()} ({self.journal.period_of(business).start:%b %Y})"
             )
+        elif kind == MISBOOKED:
+            note = self._misbook(lines, rng)
         return trandate, account, variance, note
 
     @staticmethod
@@ -321,7 +475,14 @@ class Integration:
             self.shop, trandate, None, memo, token, lines, created + 3600
         )
         self._record(
-            kind, token, duplicate_id, "", entry_total(lines), business, note(duplicate_id)
+            kind,
+            token,
+            duplicate_id,
+            "",
+            entry_total(lines),
+            business,
+            note(duplicate_id),
+            lines=entry_lines(net_by_account(lines), 1, trandate),
         )
 
     def _post_orphan(
@@ -332,13 +493,14 @@ class Integration:
         fake_order = facts.order_id + 9 * 10**9 + self.orphan_sequence
         amount = max(100, round(facts.total * rng.uniform(0.5, 1.5)))
         orphan_external = self._externalid("order", fake_order)
+        lines: list[Line] = [["1205", amount, 0], ["4000", 0, amount]]
         self.journal.post(
             self.shop,
             business,
             orphan_external,
             "Shopify order (manual import)",
             f"shopify:order:{fake_order}",
-            [["1205", amount, 0], ["4000", 0, amount]],
+            lines,
             created + 1800,
         )
         self._record(
@@ -349,6 +511,7 @@ class Integration:
             amount,
             business,
             f"entry references order {fake_order} which Shopify does not have",
+            lines=entry_lines(net_by_account(lines), 1, business),
         )
 
     # Refunds --------------------------------------------------------------------------------
@@ -363,19 +526,34 @@ class Integration:
             ["2200", refund.tax, 0],
             [clearing, 0, refund.total],
         ]
+        expected = net_by_account(lines) if kind is not None else {}
         business = self.clock.business_date(refund.epoch)
         token = f"shopify:refund:{refund.refund_id}"
         if kind == "refund_missing_in_erp":
-            self._record(kind, token, "", "", -refund.total, business, "refund entry never posted")
+            self._record(
+                kind,
+                token,
+                "",
+                "",
+                -refund.total,
+                business,
+                "refund entry never posted",
+                lines=entry_lines(expected, -1, business),
+            )
             return
         externalid = self._externalid("refund", refund.refund_id)
-        variance = 0
+        variance, note = 0, ""
         if kind == "refund_amount_mismatch":
             variance = max(1, round(refund.total * rng.uniform(0.1, 0.5)))
             if rng.random() < 0.3 and variance < refund.subtotal:
                 variance = -variance
             lines[0][1] += variance
             lines[3][2] += variance
+            note = (
+                f"partial refund booked as {format_cents(refund.total + variance)}; offset on 4090"
+            )
+        elif kind == MISBOOKED:
+            note = self._misbook(lines, rng)
         self.journal.post(
             self.shop,
             business,
@@ -385,64 +563,95 @@ class Integration:
             lines,
             next_night(refund.epoch),
         )
-        if kind == "refund_amount_mismatch":
-            self._record(
+        if kind in ("refund_amount_mismatch", MISBOOKED):
+            self._record_booking(
+                "refund",
                 kind,
-                token,
-                externalid,
-                clearing,
-                variance,
+                (token, externalid),
+                expected,
+                lines,
                 business,
-                f"partial refund booked as {format_cents(refund.total + variance)}; offset on 4090",
+                note,
+                legacy=(clearing, variance),
             )
 
     # Balance transactions -------------------------------------------------------------------
 
-    def post_balance(self, balance: BalanceFacts, kind: str | None) -> None:
-        """Fee, dispute, dispute-won, reserve and adjustment entries (charges and refunds are
-        posted through their orders and refunds)."""
+    @staticmethod
+    def balance_entry(balance: BalanceFacts) -> tuple[str, str, list[Line]] | None:
+        """(entry kind, memo, lines) of the entry a balance transaction calls for, if any (charges
+        and refunds are posted through their orders and refunds; this is their fee)."""
         if balance.test:
+            return None
+        if balance.kind in ("CHARGE", "REFUND"):
+            if balance.fee == 0:
+                return None
+            return (
+                "fee",
+                "Shopify Payments fee",
+                [["6100", balance.fee, 0], ["1205", 0, balance.fee]],
+            )
+        if balance.kind == "ADJUSTMENT":
+            lines: list[Line] = [["6100", -balance.net, 0], ["1205", 0, -balance.net]]
+            return "fee", "Shopify Payments adjustment", lines
+        if balance.kind == "DISPUTE":
+            lines = [["6150", -balance.net, 0], ["1205", 0, -balance.net]]
+            return "dispute", "Shopify Payments dispute", lines
+        if balance.kind == "ADJUSTMENT_REVERSAL":
+            lines = [["1205", balance.net, 0], ["6150", 0, balance.net]]
+            return "dispute-won", "Shopify Payments dispute won", lines
+        if balance.kind == "RESERVED_FUNDS":
+            lines = [["1210", -balance.net, 0], ["1205", 0, -balance.net]]
+            return "reserve", "Shopify Payments reserve held", lines
+        lines = [["1205", balance.net, 0], ["1210", 0, balance.net]]
+        return "reserve-release", "Shopify Payments reserve released", lines
+
+    def post_balance(
+        self, balance: BalanceFacts, kind: str | None, rng: random.Random | None = None
+    ) -> None:
+        """Fee, dispute, dispute-won, reserve and adjustment entries. `kind` is `MISSING`,
+        `DUPLICATE` or `MISBOOKED` (then `rng` draws the misbooking), or None."""
+        entry = self.balance_entry(balance)
+        if entry is None:
             return
+        entry_kind, memo, lines = entry
+        subject = ENTRY_SUBJECTS[entry_kind]
+        expected = net_by_account(lines) if kind is not None else {}
         business = self.clock.business_date(balance.epoch)
         token = f"shopify:balance_transaction:{balance.balance_id}"
         created = next_night(balance.epoch)
-        if balance.kind in ("CHARGE", "REFUND"):
-            if balance.fee == 0:
-                return
-            entry_kind, memo = "fee", "Shopify Payments fee"
-            lines: list[Line] = [["6100", balance.fee, 0], ["1205", 0, balance.fee]]
-        elif balance.kind == "ADJUSTMENT":
-            entry_kind, memo = "fee", "Shopify Payments adjustment"
-            lines = [["6100", -balance.net, 0], ["1205", 0, -balance.net]]
-        elif balance.kind == "DISPUTE":
-            entry_kind, memo = "dispute", "Shopify Payments dispute"
-            lines = [["6150", -balance.net, 0], ["1205", 0, -balance.net]]
-        elif balance.kind == "ADJUSTMENT_REVERSAL":
-            entry_kind, memo = "dispute-won", "Shopify Payments dispute won"
-            lines = [["1205", balance.net, 0], ["6150", 0, balance.net]]
-        elif balance.kind == "RESERVED_FUNDS":
-            entry_kind, memo = "reserve", "Shopify Payments reserve held"
-            lines = [["1210", -balance.net, 0], ["1205", 0, -balance.net]]
-        else:
-            entry_kind, memo = "reserve-release", "Shopify Payments reserve released"
-            lines = [["1205", balance.net, 0], ["1210", 0, balance.net]]
         externalid = self._externalid(entry_kind, balance.balance_id)
-        if kind == "fee_missing_in_erp":
+        if kind == MISSING:
             self._record(
-                kind, token, "", "", -entry_total(lines), business, "fee entry never posted"
+                f"{subject}_missing_in_erp",
+                token,
+                "",
+                "",
+                -entry_total(lines),
+                business,
+                f"{entry_kind} entry never posted",
+                lines=entry_lines(expected, -1, business),
             )
             return
+        note = ""
+        if kind == MISBOOKED:
+            assert rng is not None
+            note = self._misbook(lines, rng)
         self.journal.post(self.shop, business, externalid, memo, token, lines, created)
-        if kind == "fee_duplicate_posting":
+        if kind == DUPLICATE:
             self._post_duplicate(
-                kind,
+                f"{subject}_duplicate_posting",
                 token,
                 business,
                 business,
                 memo,
                 lines,
                 created,
-                lambda duplicate_id: f"fee posted twice ({externalid} and {duplicate_id})",
+                lambda duplicate_id: f"{entry_kind} posted twice ({externalid} and {duplicate_id})",
+            )
+        elif kind == MISBOOKED:
+            self._record_booking(
+                entry_kind, kind, (token, externalid), expected, lines, business, note
             )
 
     # Payouts --------------------------------------------------------------------------------
@@ -455,25 +664,29 @@ class Integration:
         payout_date = utc_date(payout.issued_epoch)
         externalid = self._externalid("payout", payout.payout_id)
         lines = deposit_lines(net)
+        expected = net_by_account(lines) if kind is not None else {}
         if kind == "payout_deposit_missing":
-            self._record(kind, token, "", "", -net, payout_date, "bank deposit never booked")
+            self._record(
+                kind,
+                token,
+                "",
+                "",
+                -net,
+                payout_date,
+                "bank deposit never booked",
+                lines=entry_lines(expected, -1, payout_date),
+            )
         else:
-            booked = net
+            delta, note = 0, ""
             if kind == "payout_deposit_amount_mismatch":
                 delta = max(1, round(abs(net) * rng.uniform(0.005, 0.1)))
                 if rng.random() < 0.5 and delta < net:
                     delta = -delta
                 booked = net + delta
                 lines = [["1000", booked, 0], ["1205", 0, booked]]
-                self._record(
-                    kind,
-                    token,
-                    externalid,
-                    "1000",
-                    delta,
-                    payout_date,
-                    f"deposit booked {format_cents(booked)} instead of {format_cents(net)}",
-                )
+                note = f"deposit booked {format_cents(booked)} instead of {format_cents(net)}"
+            elif kind == MISBOOKED:
+                note = self._misbook(lines, rng)
             self.journal.post(
                 self.shop,
                 payout_date,
@@ -483,17 +696,49 @@ class Integration:
                 lines,
                 payout.issued_epoch + 14 * 3600,
             )
+            if kind in ("payout_deposit_amount_mismatch", MISBOOKED):
+                self._record_booking(
+                    "payout",
+                    kind,
+                    (token, externalid),
+                    expected,
+                    lines,
+                    payout_date,
+                    note,
+                    legacy=("1000", delta),
+                )
         if payout.failed_epoch is not None:
-            failed_date = utc_date(payout.failed_epoch)
-            reverse: list[Line] = [
-                [account, credit, debit] for account, debit, credit in deposit_lines(net)
-            ]
-            self.journal.post(
-                self.shop,
-                failed_date,
-                self._externalid("payout-failed", payout.payout_id),
-                "Shopify payout failed",
+            self._post_failure(payout, net, kind, token)
+
+    def _post_failure(self, payout: PayoutFacts, net: int, kind: str | None, token: str) -> None:
+        """A failed payout's reversal (debit 1205, credit 1000), dated by the failure."""
+        assert payout.failed_epoch is not None
+        failed_date = utc_date(payout.failed_epoch)
+        reverse: list[Line] = [
+            [account, credit, debit] for account, debit, credit in deposit_lines(net)
+        ]
+        if kind == "payout_failure_reversal_missing":
+            # Dated by the day the failure is known from what Shopify serves: the payout itself
+            # only says FAILED, under its own (issue) date; the PAYOUT_FAILURE balance transaction
+            # that would date the failure exactly is not served (docs/accounting.md).
+            known_date = utc_date(payout.issued_epoch)
+            self._record(
+                kind,
                 token,
-                reverse,
-                payout.failed_epoch + 14 * 3600,
+                "",
+                "",
+                -entry_total(reverse),
+                known_date,
+                "the payout failed and its reversal was never booked",
+                lines=entry_lines(net_by_account(reverse), -1, known_date),
             )
+            return
+        self.journal.post(
+            self.shop,
+            failed_date,
+            self._externalid("payout-failed", payout.payout_id),
+            "Shopify payout failed",
+            token,
+            reverse,
+            payout.failed_epoch + 14 * 3600,
+        )

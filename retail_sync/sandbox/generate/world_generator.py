@@ -18,8 +18,17 @@ from retail_sync.sandbox.generate.catalog import (
     erp_reference_records,
     usd_scale,
 )
-from retail_sync.sandbox.generate.discrepancies import ORDER_KIND_WEIGHTS, TruthWriter, choose_kind
-from retail_sync.sandbox.generate.inventory import InventoryBook
+from retail_sync.sandbox.generate.discrepancies import (
+    BALANCE_KIND_WEIGHTS,
+    FEE_KIND_WEIGHTS,
+    MISBOOKED,
+    ORDER_KIND_WEIGHTS,
+    PARTIAL_REFUND_KIND_WEIGHTS,
+    REFUND_KIND_WEIGHTS,
+    TruthWriter,
+    choose_kind,
+)
+from retail_sync.sandbox.generate.inventory import InventoryBook, on_hand_line
 from retail_sync.sandbox.generate.ledger import Integration, Journal
 from retail_sync.sandbox.generate.money import format_cents, scale
 from retail_sync.sandbox.generate.order_facts import OrderFacts, Payment, RefundFacts
@@ -34,6 +43,7 @@ GENERATOR = "retail_sync sandbox generate 1"
 WEEKEND_FACTOR = 1.3
 SALE_DAY_FACTOR = 2.5
 WRONG_PERIOD_BOOST = 10
+FEW_RECORDS_BOOST = 5  # payouts and balance entries other than charge fees are few
 
 
 @dataclass
@@ -279,7 +289,12 @@ class ShopGeneration:
             order, facts = build(orders_rng, epoch, rates, sale)
             write_order(order)
             self.settle(facts, inject_rng)
-        self.balance_events(substream(seed, shop.shop_id, day, "balance"), day_start, day_end)
+        self.balance_events(
+            substream(seed, shop.shop_id, day, "balance"),
+            substream(seed, shop.shop_id, day, "balance-inject"),
+            day_start,
+            day_end,
+        )
         self.inventory.end_day(day, day_end)
         self.write_on_hand(day, inject_rng)
 
@@ -298,7 +313,7 @@ class ShopGeneration:
         if facts.refund is not None:
             self._settle_refund(facts, facts.refund, rng)
         if facts.dispute_epochs is not None:
-            self._settle_dispute(facts, *facts.dispute_epochs)
+            self._settle_dispute(facts, rng, *facts.dispute_epochs)
 
     def _record_order_balance(
         self,
@@ -364,8 +379,8 @@ class ShopGeneration:
             balance = self._record_charge(facts, payment)
             fee_kind = None
             if draw() < self.discrepancy_rate:
-                fee_kind = "fee_missing_in_erp" if draw() < 0.5 else "fee_duplicate_posting"
-            self.integration.post_balance(balance, fee_kind)
+                fee_kind = choose_kind(rng, FEE_KIND_WEIGHTS)
+            self.integration.post_balance(balance, fee_kind, rng)
 
     def _settle_refund(self, facts: OrderFacts, refund: RefundFacts, rng: random.Random) -> None:
         """The card refund's balance transaction, the refund entry, and the restock."""
@@ -376,11 +391,8 @@ class ShopGeneration:
             )
         refund_kind = None
         if draw() < self.discrepancy_rate:
-            refund_kind = (
-                "refund_amount_mismatch"
-                if refund.partial and draw() < 0.5
-                else "refund_missing_in_erp"
-            )
+            weights = PARTIAL_REFUND_KIND_WEIGHTS if refund.partial else REFUND_KIND_WEIGHTS
+            refund_kind = choose_kind(rng, weights)
         self.integration.post_refund(facts, refund_kind, rng)
         if not refund.cancellation:
             refund_day = self.clock.business_date(refund.epoch)
@@ -389,7 +401,15 @@ class ShopGeneration:
                     refund_day, product, location, quantity, today=self.today
                 )
 
-    def _settle_dispute(self, facts: OrderFacts, dispute_epoch: int, won_epoch: int | None) -> None:
+    def _balance_kind(self, rng: random.Random) -> str | None:
+        """The discrepancy of a balance entry other than a charge fee, if it is selected."""
+        if rng.random() >= min(1.0, FEW_RECORDS_BOOST * self.discrepancy_rate):
+            return None
+        return choose_kind(rng, BALANCE_KIND_WEIGHTS)
+
+    def _settle_dispute(
+        self, facts: OrderFacts, rng: random.Random, dispute_epoch: int, won_epoch: int | None
+    ) -> None:
         """The chargeback and its fee, and the reversal when the dispute is won."""
         payment = facts.payments[0]
         balance = self._record_order_balance(
@@ -401,7 +421,7 @@ class ShopGeneration:
             facts,
             adjustment_reason="chargeback",
         )
-        self.integration.post_balance(balance, None)
+        self.integration.post_balance(balance, self._balance_kind(rng), rng)
         if won_epoch is not None:
             balance = self._record_order_balance(
                 "ADJUSTMENT_REVERSAL",
@@ -412,10 +432,13 @@ class ShopGeneration:
                 facts,
                 adjustment_reason="dispute_won",
             )
-            self.integration.post_balance(balance, None)
+            self.integration.post_balance(balance, self._balance_kind(rng), rng)
 
-    def balance_events(self, rng: random.Random, day_start: int, day_end: int) -> None:
-        """Reserves held and released, and Shopify fee adjustments, on some days."""
+    def balance_events(
+        self, rng: random.Random, inject_rng: random.Random, day_start: int, day_end: int
+    ) -> None:
+        """Reserves held and released, and Shopify fee adjustments, on some days (`inject_rng`
+        draws their discrepancies, so the Shopify side stays the same at any rate)."""
         draw = rng.random
         units = usd_scale(self.shop.currency)
         if draw() < 0.05:
@@ -423,7 +446,7 @@ class ShopGeneration:
             volume = self.plan.orders_per_day * 3000 * units
             amount = max(1000, round(volume * (0.05 + 0.15 * draw())))
             self._post_shop_balance(
-                "RESERVED_FUNDS", "SYSTEM_ADJUSTMENT", epoch, -amount, "reserve"
+                "RESERVED_FUNDS", "SYSTEM_ADJUSTMENT", epoch, -amount, "reserve", inject_rng
             )
             release = epoch + SECONDS_PER_DAY * (5 + int(draw() * 10))
             if release < self.world_end:
@@ -433,20 +456,29 @@ class ShopGeneration:
                     release,
                     amount,
                     "reserve_release",
+                    inject_rng,
                 )
         if draw() < 0.12:
             epoch = day_start + int(draw() * (day_end - day_start))
             amount = max(100, round((100 + 3900 * draw()) * units))
-            self._post_shop_balance("ADJUSTMENT", "ADJUSTMENT", epoch, -amount, "shipping_label")
+            self._post_shop_balance(
+                "ADJUSTMENT", "ADJUSTMENT", epoch, -amount, "shipping_label", inject_rng
+            )
 
     def _post_shop_balance(
-        self, kind: str, source_type: str, epoch: int, amount: int, reason: str
+        self,
+        kind: str,
+        source_type: str,
+        epoch: int,
+        amount: int,
+        reason: str,
+        rng: random.Random,
     ) -> None:
         """A fee-less balance transaction of no order, and its journal entry."""
         balance = self.payments.record(
             kind, source_type, epoch, amount, 0, adjustment_reason=reason
         )
-        self.integration.post_balance(balance, None)
+        self.integration.post_balance(balance, self._balance_kind(rng), rng)
 
     def write_on_hand(self, day: date, rng: random.Random) -> None:
         """The ERP's on-hand at the end of `day` for every item and location."""
@@ -475,6 +507,7 @@ class ShopGeneration:
                         currency="",
                         business_date=as_of,
                         note=f"ERP on-hand {erp_quantity} vs Shopify on_hand {quantity}",
+                        lines=[on_hand_line(product, quantity, erp_quantity, day)],
                     )
                 write(
                     {
@@ -506,12 +539,16 @@ class ShopGeneration:
 
     def _choose_payout_kind(self, rng: random.Random, payout: PayoutFacts) -> str | None:
         """Payouts are few: each is selected with five times the rate, among the kinds it allows."""
-        if rng.random() >= min(1.0, 5 * self.discrepancy_rate):
+        if rng.random() >= min(1.0, FEW_RECORDS_BOOST * self.discrepancy_rate):
             return None
         eligible: dict[str, float] = {}
         if payout.status == "PAID" and payout.balance_net > 0:
             eligible["payout_deposit_missing"] = 1.0
             eligible["payout_deposit_amount_mismatch"] = 1.0
+        if payout.status == "PAID" and payout.balance_net != 0:
+            eligible[MISBOOKED] = 1.0
+        if payout.status == "FAILED" and payout.balance_net > 0:
+            eligible["payout_failure_reversal_missing"] = 1.0
         if payout.status in ("PAID", "SCHEDULED") and payout.balance_net != 0:
             eligible["payout_balance_mismatch"] = 1.0
         return choose_kind(rng, eligible) if eligible else None

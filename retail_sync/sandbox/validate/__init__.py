@@ -38,6 +38,7 @@ from retail_sync.sandbox.validate.vocabulary import (
     BALANCE_SOURCE_TYPES,
     BALANCE_TYPES,
     DISCREPANCY_DOMAINS,
+    ENTRY_SUBJECTS,
     FINANCIAL_STATUSES,
     GATEWAYS,
     PAYOUT_STATUSES,
@@ -47,6 +48,8 @@ from retail_sync.sandbox.validate.vocabulary import (
     TRANSACTION_KINDS,
     TRANSACTION_STATUSES,
     TRUTH_HEADER,
+    TRUTH_LINES_HEADER,
+    discrepancy_domain,
 )
 from retail_sync.sandbox.validate.world_folder import validate_world
 
@@ -56,6 +59,7 @@ __all__ = [
     "BALANCE_TYPES",
     "DATE_PATTERN",
     "DISCREPANCY_DOMAINS",
+    "ENTRY_SUBJECTS",
     "FINANCIAL_STATUSES",
     "GATEWAYS",
     "MAX_PROBLEMS",
@@ -69,8 +73,10 @@ __all__ = [
     "TRANSACTION_KINDS",
     "TRANSACTION_STATUSES",
     "TRUTH_HEADER",
+    "TRUTH_LINES_HEADER",
     "ValidationProblems",
     "cents",
+    "discrepancy_domain",
     "document_objects",
     "format_cents",
     "is_count",

@@ -10,11 +10,14 @@ TRUTH_HEADER = [
     "shopify_ref",
     "erp_ref",
     "account",
+    "counter_account",
     "expected_variance",
     "currency",
     "business_date",
     "note",
 ]
+# One row per account and ledger date a discrepancy moves (docs/sandbox.md, "Ground truth").
+TRUTH_LINES_HEADER = ["discrepancy_id", "account", "delta", "ledger_date"]
 DISCREPANCY_DOMAINS = {
     "order_missing_in_erp": "orders",
     "order_duplicate_posting": "orders",
@@ -34,6 +37,64 @@ DISCREPANCY_DOMAINS = {
     "payout_balance_mismatch": "payouts",
     "inventory_on_hand_mismatch": "inventory",
 }
+# The subject of each booked entry kind (an entry's kinds are `<subject>_<what>`) and its domain.
+ENTRY_SUBJECTS = {
+    "order": "order",
+    "refund": "refund",
+    "fee": "fee",
+    "dispute": "dispute",
+    "dispute-won": "dispute_won",
+    "reserve": "reserve",
+    "reserve-release": "reserve_release",
+    "payout": "payout_deposit",
+    "payout-failed": "payout_failure",
+}
+SUBJECT_DOMAINS = {
+    "order": "orders",
+    "refund": "refunds",
+    "fee": "fees",
+    "dispute": "fees",
+    "dispute_won": "fees",
+    "reserve": "fees",
+    "reserve_release": "fees",
+    "payout_deposit": "payouts",
+    "payout_failure": "payouts",
+}
+# What can follow a subject: a difference in the booking (docs/decisions/0002, section 2), or the
+# entry missing, duplicated or in the wrong period.
+SUBJECT_KIND_SUFFIXES = (
+    "tax_mismatch",
+    "shipping_mismatch",
+    "discount_mismatch",
+    "amount_mismatch",
+    "misposted",
+    "unexpected_account",
+    "rounding_difference",
+    "fx_difference",
+    "missing_in_erp",
+    "duplicate_posting",
+    "wrong_period",
+)
+# A payout's missing entries have names of their own (`payout_deposit_missing` is named above).
+PAYOUT_MISSING_KINDS = {"payout_failure_reversal_missing": "payouts"}
+
+
+def discrepancy_domain(kind: str) -> str | None:
+    """The domain of a truth kind: a named kind, or `<subject>_<suffix>`; None when unknown."""
+    if kind in DISCREPANCY_DOMAINS:
+        return DISCREPANCY_DOMAINS[kind]
+    if kind in PAYOUT_MISSING_KINDS:
+        return PAYOUT_MISSING_KINDS[kind]
+    for subject in sorted(SUBJECT_DOMAINS, key=len, reverse=True):  # dispute_won before dispute
+        if kind.startswith(subject + "_"):
+            suffix = kind[len(subject) + 1 :]
+            payout_missing = subject.startswith("payout_") and suffix == "missing_in_erp"
+            if suffix in SUBJECT_KIND_SUFFIXES and not payout_missing:
+                return SUBJECT_DOMAINS[subject]
+            return None
+    return None
+
+
 PLANS = {"STANDARD", "ADVANCED", "PLUS", "ENTERPRISE"}
 TRANSACTION_KINDS = {"AUTHORIZATION", "CAPTURE", "SALE", "REFUND", "VOID"}
 TRANSACTION_STATUSES = {"SUCCESS", "FAILURE", "PENDING"}

@@ -1,4 +1,5 @@
-"""The whole world folder: `world.json`, `shopify/shops.json`, then each part in turn."""
+"""The whole world folder: `world.json`, `shopify/shops.json`, then each part in turn (the truth,
+`truth/discrepancies.csv` with its lines `truth/discrepancy_lines.csv`, before the shops)."""
 
 from __future__ import annotations
 
@@ -48,7 +49,12 @@ def _validate(root: Path, problems: ValidationProblems) -> None:
         problems.add(shops_where, "duplicate shop id")
     valid_shops = [shop for shop in shops if _check_shop_record(shops_where, shop, problems)]
 
-    truth = read_truth(root / "truth" / "discrepancies.csv", set(map(key, shop_ids)), problems)
+    truth = read_truth(
+        root / "truth" / "discrepancies.csv",
+        set(map(key, shop_ids)),
+        problems,
+        lines_path=root / "truth" / "discrepancy_lines.csv",
+    )
     ids = IdRegistry(problems)
     erp = ErpIndex.load(root / "erp", problems)
     for shop in valid_shops:

@@ -8,12 +8,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from retail_sync.sandbox.validate import DISCREPANCY_DOMAINS
+from retail_sync.sandbox.validate import discrepancy_domain
 
+from .money import money
 from .shops import ShopSpec
 from .specs import WorldSpec
 
 Line = tuple[str, str, int]  # (account number, "debit" | "credit", cents)
+TruthLine = tuple[str, int, str]  # (account number, delta: ERP − rules net debit, ledger date)
 
 
 def night_after(day: str) -> str:
@@ -47,6 +49,13 @@ class Entry:
     def amount(self, account: str, side: str) -> int:
         return sum(a for number, s, a in self.lines if number == account and s == side)
 
+    def net(self) -> dict[str, int]:
+        """Per account, debits − credits (accounts netting to zero left out)."""
+        nets: dict[str, int] = {}
+        for account, side, amount in self.lines:
+            nets[account] = nets.get(account, 0) + (amount if side == "debit" else -amount)
+        return {account: net for account, net in nets.items() if net}
+
     def set(self, account: str, side: str, amount: int) -> None:
         """Set the amount of an account on a side: replace its line, add it, or drop it at 0."""
         index = next(
@@ -73,7 +82,8 @@ class ShopState:
 
 @dataclass(frozen=True)
 class Discrepancy:
-    """One truth row without its id, kind and shop (see docs/sandbox.md, "Ground truth")."""
+    """One truth row without its id, kind and shop (see docs/sandbox.md, "Ground truth"), and
+    its lines: the delta it leaves per account and ledger date (none zero)."""
 
     shopify_ref: str
     erp_ref: str
@@ -81,6 +91,12 @@ class Discrepancy:
     variance: str
     business_date: str
     note: str
+    counter_account: str = ""
+    lines: tuple[TruthLine, ...] = ()
+
+
+def by_account_and_date(line: TruthLine) -> tuple[str, str]:
+    return line[0], line[2]
 
 
 @dataclass
@@ -90,6 +106,7 @@ class Built:
     entries: list[Entry]
     on_hand: list[dict[str, Any]]
     truth: list[dict[str, str]] = field(default_factory=list)
+    truth_lines: list[dict[str, str]] = field(default_factory=list)
     name: str = ""
     description: str = ""
 
@@ -131,21 +148,35 @@ class Built:
         return str(max(int(entry.id) for entry in self.entries) + 1)
 
     def add_truth(self, kind: str, shop: ShopSpec, discrepancy: Discrepancy) -> None:
+        domain = discrepancy_domain(kind)
+        assert domain is not None, kind
+        discrepancy_id = f"{self.name}-{len(self.truth) + 1}"
         self.truth.append(
             {
-                "discrepancy_id": f"{self.name}-{len(self.truth) + 1}",
+                "discrepancy_id": discrepancy_id,
                 "kind": kind,
-                "domain": DISCREPANCY_DOMAINS[kind],
+                "domain": domain,
                 "shop_id": shop.id,
                 "shopify_ref": discrepancy.shopify_ref,
                 "erp_ref": discrepancy.erp_ref,
                 "account": discrepancy.account,
+                "counter_account": discrepancy.counter_account,
                 "expected_variance": discrepancy.variance,
                 "currency": "" if kind == "inventory_on_hand_mismatch" else shop.currency,
                 "business_date": discrepancy.business_date,
                 "note": discrepancy.note,
             }
         )
+        for account, delta, ledger_date in sorted(discrepancy.lines, key=by_account_and_date):
+            assert delta, (kind, account)
+            self.truth_lines.append(
+                {
+                    "discrepancy_id": discrepancy_id,
+                    "account": account,
+                    "delta": money(delta),
+                    "ledger_date": ledger_date,
+                }
+            )
 
 
 class Ids:
@@ -156,6 +187,7 @@ class Ids:
             "LineItem": 2000001,
             "Refund": 3000001,
             "RefundLineItem": 3100001,
+            "RefundShippingLine": 3200001,
             "OrderTransaction": 4000001,
             "ShopifyPaymentsBalanceTransaction": 5000001,
             "ShopifyPaymentsPayout": 6000001,

@@ -2,20 +2,35 @@
 
 Per the generator's conventions, units ordered are committed at the end of their business date
 and leave `on_hand` the next day; restocked refunds return to `on_hand` on the refund's business
-date.
+date. Both sides value an item at its `unit_cost` (rendered as Shopify's `unit_cost` and the ERP
+item's `cost`, and the only cost either side has), rounded to the cent.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 
-from .built import ShopState, local_date
+from .built import ShopState, TruthLine, local_date
+from .money import round_cents, to_cents
 from .shops import ItemSpec, ShopSpec
 from .specs import WorldSpec
 
 UnitsByDay = dict[tuple[str, str], int]  # (business date, sku) -> units
+INVENTORY_ACCOUNT = "1300"
+
+
+def on_hand_value(item: ItemSpec, quantity: int) -> int:
+    """`quantity` units at the item's unit cost rounded to the cent, in cents (half up)."""
+    return round_cents(quantity * Decimal(to_cents(item.unit_cost)))
+
+
+def on_hand_line(item: ItemSpec, shopify_on_hand: int, erp_on_hand: int, day: str) -> TruthLine:
+    """The line an on-hand difference leaves on 1300: the ERP's value − Shopify's, on `day`."""
+    delta = on_hand_value(item, erp_on_hand) - on_hand_value(item, shopify_on_hand)
+    return INVENTORY_ACCOUNT, delta, day
 
 
 def build_inventory(spec: WorldSpec, state: ShopState) -> list[dict[str, Any]]:

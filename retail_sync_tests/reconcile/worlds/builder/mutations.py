@@ -1,7 +1,12 @@
 """One mutation of the clean base per discrepancy kind, each named after its kind.
 
 A mutation edits the built clean base (its ERP side; for `payout_balance_mismatch`, the Shopify
-payout) and returns the one discrepancy that edit causes.
+payout) and returns the one discrepancy that edit causes, with its lines (docs/sandbox.md,
+"Ground truth"): what it leaves on each account and ledger date, ERP − rules as a net debit. An
+amount difference names the account it is on and the one it was offset against
+(`counter_account`): the clearing debit (1205) for tax, shipping, discount; 7950 for rounding;
+7900 for FX; 4090 for a refund; 1205 for a deposit. An on-hand difference is in units; its one
+line is its value on inventory (1300).
 """
 
 from __future__ import annotations
@@ -10,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 
-from .built import Built, Discrepancy, Entry, night_after
+from .built import Built, Discrepancy, Entry, TruthLine, night_after
+from .inventory import on_hand_line
 from .ledger import deposit_lines, external_id, posted_entry
 from .money import money, round_cents, to_cents
 from .shops import NORTH
@@ -41,9 +47,28 @@ def charge_id(world: Built, order_id: int) -> int:
     return int(charge["id"])
 
 
+def whole(entry: Entry, factor: int, day: str = "") -> tuple[TruthLine, ...]:
+    """The lines of a whole entry: `factor` (−1 missing, +1 extra) × its net per account."""
+    return tuple(
+        (account, factor * net, day or entry.trandate) for account, net in entry.net().items()
+    )
+
+
+def changed(before: dict[str, int], entry: Entry) -> tuple[TruthLine, ...]:
+    """The lines of an entry booked with other amounts: after − before per account."""
+    after = entry.net()
+    return tuple(
+        (account, after.get(account, 0) - before.get(account, 0), entry.trandate)
+        for account in sorted({*before, *after})
+        if after.get(account, 0) != before.get(account, 0)
+    )
+
+
 def never_posted(world: Built, record: str, record_id: int, note: str) -> Discrepancy:
     entry = world.remove_entry(external_id(SHOP, record, record_id))
-    return Discrepancy(entry.token, "", "", money(-entry.total), entry.trandate, note)
+    return Discrepancy(
+        entry.token, "", "", money(-entry.total), entry.trandate, note, lines=whole(entry, -1)
+    )
 
 
 def posted_twice(world: Built, record: str, record_id: int, note: str) -> Discrepancy:
@@ -59,14 +84,28 @@ def posted_twice(world: Built, record: str, record_id: int, note: str) -> Discre
     world.entries.append(duplicate)
     note = note.format(original=original.externalid, duplicate=duplicate.id)
     return Discrepancy(
-        original.token, duplicate.id, "", money(duplicate.total), original.trandate, note
+        original.token,
+        duplicate.id,
+        "",
+        money(duplicate.total),
+        original.trandate,
+        note,
+        lines=whole(duplicate, 1),
     )
 
 
 def misposted(
-    entry: Entry, account: str, variance: str, note: str, business_date: str = ""
+    entry: Entry,
+    account: str,
+    variance: str,
+    note: str,
+    business_date: str = "",
+    *,
+    counter_account: str = "",
+    lines: tuple[TruthLine, ...] = (),
 ) -> Discrepancy:
-    """The entry exists but books something wrong (on `account`, if one account is to blame)."""
+    """The entry exists but books something wrong (on `account`, if one account is to blame,
+    against `counter_account`)."""
     return Discrepancy(
         entry.token,
         entry.externalid or "",
@@ -74,6 +113,8 @@ def misposted(
         variance,
         business_date or entry.trandate,
         note,
+        counter_account,
+        lines,
     )
 
 
@@ -82,12 +123,20 @@ def rebooked(
 ) -> Discrepancy:
     """The order's entry books `account` at `booked`, offset on the entry's clearing debit."""
     entry = posted(world, "order", order_id)
+    before = entry.net()
     change = to_cents(booked) - entry.amount(account, side)
     entry.set(account, side, to_cents(booked))
     clearing = next(a for a in ("1205", "1220") if entry.amount(a, "debit"))
     offset = change if side == "credit" else -change
     entry.set(clearing, "debit", entry.amount(clearing, "debit") + offset)
-    return misposted(entry, account, money(change), note)
+    return misposted(
+        entry,
+        account,
+        money(change),
+        note,
+        counter_account=clearing,
+        lines=changed(before, entry),
+    )
 
 
 # The kinds, in the order their worlds are written.
@@ -125,21 +174,27 @@ def order_discount_mismatch(world: Built) -> Discrepancy:
 @mutation
 def order_rounding_difference(world: Built) -> Discrepancy:
     entry = posted(world, "order", 1000004)
+    before = entry.net()
     entry.set("4000", "credit", entry.amount("4000", "credit") + 2)
     entry.set("7950", "debit", 2)
     note = "sales booked 150.02 instead of 150.00; 0.02 debited to 7950"
-    return misposted(entry, "4000", "0.02", note)
+    return misposted(
+        entry, "4000", "0.02", note, counter_account="7950", lines=changed(before, entry)
+    )
 
 
 @mutation
 def order_fx_difference(world: Built) -> Discrepancy:
     entry = posted(world, "order", 1000002)
+    before = entry.net()
     booked = round_cents(Decimal("22356") * Decimal("0.7253"))  # CAD 223.56 → USD 162.15
     change = booked - entry.amount("1205", "debit")
     entry.set("1205", "debit", booked)
     entry.set("7900", "credit", change)
     note = f"CAD 223.56 converted at 0.7253 = {money(booked)}; difference credited to 7900"
-    return misposted(entry, "1205", money(change), note)
+    return misposted(
+        entry, "1205", money(change), note, counter_account="7900", lines=changed(before, entry)
+    )
 
 
 @mutation
@@ -149,7 +204,9 @@ def order_wrong_period(world: Built) -> Discrepancy:
     entry.trandate = "2026-11-01"  # UTC date of 2026-10-31T20:30-04:00
     entry.created = night_after(entry.trandate)
     note = "posted 2026-11-01 (UTC date) in Nov 2026 instead of 2026-10-31 in Oct 2026"
-    return misposted(entry, "", "0.00", note, business_date)
+    # Every account's amount leaves the business date and sits on the booked date.
+    lines = whole(entry, -1, business_date) + whole(entry, 1)
+    return misposted(entry, "", "0.00", note, business_date, lines=lines)
 
 
 @mutation
@@ -160,12 +217,15 @@ def refund_missing_in_erp(world: Built) -> Discrepancy:
 @mutation
 def refund_amount_mismatch(world: Built) -> Discrepancy:
     entry = posted(world, "refund", 3000001)
+    before = entry.net()
     booked = to_cents("27.00")  # the undiscounted unit price plus its tax
     change = booked - entry.amount("1205", "credit")
     entry.set("1205", "credit", booked)
     entry.set("4090", "debit", entry.amount("4090", "debit") + change)
     note = "refund of one headlamp booked at 27.00 (before the discount) instead of 24.30"
-    return misposted(entry, "1205", money(change), note)
+    return misposted(
+        entry, "1205", money(change), note, counter_account="4090", lines=changed(before, entry)
+    )
 
 
 @mutation
@@ -177,7 +237,15 @@ def orphan_erp_entry(world: Built) -> Discrepancy:
     )
     world.entries.append(entry)
     note = "order-shaped entry for order 1000999, which Shopify does not have"
-    return Discrepancy("", entry.externalid or "", "", money(entry.total), entry.trandate, note)
+    return Discrepancy(
+        "",
+        entry.externalid or "",
+        "",
+        money(entry.total),
+        entry.trandate,
+        note,
+        lines=whole(entry, 1),
+    )
 
 
 @mutation
@@ -201,11 +269,19 @@ def payout_deposit_missing(world: Built) -> Discrepancy:
 @mutation
 def payout_deposit_amount_mismatch(world: Built) -> Discrepancy:
     entry = posted(world, "payout", PAID_PAYOUT)
+    before = entry.net()
     net = entry.amount("1000", "debit")
     booked = net + to_cents("10.00")
     entry.lines = deposit_lines(booked)
     note = f"deposit booked {money(booked)} instead of {money(net)}"
-    return misposted(entry, "1000", money(booked - net), note)
+    return misposted(
+        entry,
+        "1000",
+        money(booked - net),
+        note,
+        counter_account="1205",
+        lines=changed(before, entry),
+    )
 
 
 @mutation
@@ -237,4 +313,5 @@ def inventory_on_hand_mismatch(world: Built) -> Discrepancy:
         "-1",
         row["as_of"],
         f"ERP on-hand {shopify - 1} vs Shopify on_hand {shopify} for TENT-2P at Warehouse East",
+        lines=(on_hand_line(item, shopify, shopify - 1, row["as_of"]),),
     )

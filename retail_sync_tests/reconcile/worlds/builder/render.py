@@ -1,4 +1,4 @@
-"""A built world as files in format version 1 (docs/sandbox.md), and writing them to disk."""
+"""A built world as files in format version 2 (docs/sandbox.md), and writing them to disk."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from retail_sync.sandbox.generate.catalog import ACCOUNT_ID, CHART
-from retail_sync.sandbox.validate import TRUTH_HEADER
+from retail_sync.sandbox.validate import TRUTH_HEADER, TRUTH_LINES_HEADER
+from retail_sync.sandbox.world import FORMAT_VERSION
 
 from .built import Built, Entry, ShopState
 from .money import money
@@ -50,12 +51,13 @@ def render(world: Built) -> dict[str, str]:
         files |= shopify_files(state)
     files |= erp_files(world)
     files["truth/discrepancies.csv"] = truth_csv(world.truth)
+    files["truth/discrepancy_lines.csv"] = truth_csv(world.truth_lines, TRUTH_LINES_HEADER)
     return files
 
 
 def world_json(world: Built) -> str:
     header = {
-        "format_version": 1,
+        "format_version": FORMAT_VERSION,
         "name": world.name,
         "start": world.spec.start.isoformat(),
         "days": world.spec.days,
@@ -204,9 +206,9 @@ def entry_record(entry: Entry, periods: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def truth_csv(truth: list[dict[str, str]]) -> str:
+def truth_csv(truth: list[dict[str, str]], header: list[str] = TRUTH_HEADER) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=TRUTH_HEADER, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
     writer.writeheader()
     writer.writerows(truth)
     return buffer.getvalue()
