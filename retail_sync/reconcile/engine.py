@@ -9,6 +9,7 @@ wrote is `quality.payout_consistency`, so the reconciliation holds what the chec
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -47,7 +48,7 @@ def materialize_models(
     connection: duckdb.DuckDBPyConnection, schema: str, models: dict[str, str]
 ) -> None:
     """Create `schema.<name>` tables from `models` (name → SQL), in dependency order."""
-    pending = dict(models)
+    pending = {name: models[name] for name in _reference_order(schema, models)}
     while pending:
         errors: dict[str, str] = {}
         before = len(pending)
@@ -61,6 +62,32 @@ def materialize_models(
         if len(pending) == before:
             detail = "; ".join(f"{schema}.{name}: {message}" for name, message in errors.items())
             raise ReconciliationError(f"cannot compute {detail}")
+
+
+def _reference_order(schema: str, models: dict[str, str]) -> list[str]:
+    """The model names with each after the models of `schema` its SQL names (`schema.<name>`),
+    so that the loop above computes each model at its first attempt; a failed attempt binds the
+    whole query for nothing. A name it cannot order (a cycle) keeps its place: the loop reports it.
+    """
+    pattern = re.compile(rf"\b{re.escape(schema)}\.\"?(\w+)")
+    inputs = {
+        name: {found for found in pattern.findall(body) if found in models and found != name}
+        for name, body in models.items()
+    }
+    ordered: list[str] = []
+    placed: set[str] = set()
+
+    def place(name: str, visiting: frozenset[str]) -> None:
+        if name in placed or name in visiting:
+            return
+        for needed in sorted(inputs[name]):
+            place(needed, visiting | {name})
+        placed.add(name)
+        ordered.append(name)
+
+    for name in models:
+        place(name, frozenset())
+    return ordered
 
 
 def read_models(sql_dir: Path, schema: str) -> dict[str, str]:
