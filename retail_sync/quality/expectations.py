@@ -454,6 +454,18 @@ def _refund_lines(zone: str) -> tuple[Expectation, ...]:
     )
 
 
+def _refund_shipping_lines(zone: str) -> tuple[Expectation, ...]:
+    return (
+        present("refund_shipping_line_id"),
+        unique("refund_shipping_line_id"),
+        present("refund_id"),
+        currency("currency_code"),
+        decimal("subtotal_shop"),
+        decimal("tax_shop"),
+        *((quarantine_empty("order_refund_shipping_lines"),) if zone == "raw" else ()),
+    )
+
+
 def _transactions(zone: str) -> tuple[Expectation, ...]:
     return (
         present("transaction_id"),
@@ -555,6 +567,7 @@ _ORDER_TABLES = {
     "order_line_items": (_line_items, ("line_item_id",)),
     "order_refunds": (_refunds, ("refund_id",)),
     "order_refund_line_items": (_refund_lines, ("refund_line_item_id",)),
+    "order_refund_shipping_lines": (_refund_shipping_lines, ("refund_shipping_line_id",)),
     "order_transactions": (_transactions, ("transaction_id",)),
     "payouts": (_payouts, ("payout_id",)),
     "balance_transactions": (_balance_transactions, ("balance_transaction_id",)),

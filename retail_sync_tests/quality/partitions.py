@@ -90,6 +90,15 @@ SHOPIFY: dict[str, Rows] = {
             "restock_type": "RETURN",
         },
     ],
+    "order_refund_shipping_lines": [
+        {
+            "refund_shipping_line_id": 45,
+            "refund_id": 31,
+            "currency_code": USD,
+            "subtotal_shop": _money("0.00"),
+            "tax_shop": _money("0.00"),
+        },
+    ],
     "order_transactions": [
         {
             "transaction_id": 51,

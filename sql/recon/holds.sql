@@ -36,8 +36,9 @@ quarantined as (
         quarantine.shop_id,
         try_cast(quarantine.date as date) as business_date,
         case
-            when quarantine.source_table in ('order_refunds', 'order_refund_line_items')
-                then 'refunds'
+            when quarantine.source_table in (
+                'order_refunds', 'order_refund_line_items', 'order_refund_shipping_lines'
+            ) then 'refunds'
             when quarantine.source_table = 'balance_transactions' then 'fees'
             when quarantine.source_table = 'payouts' then 'payouts'
             when quarantine.source_table = 'inventory_levels' then 'inventory'
@@ -46,6 +47,7 @@ quarantined as (
         'shopify:' || case quarantine.source_table
             when 'orders' then 'order' when 'order_line_items' then 'line_item'
             when 'order_refunds' then 'refund' when 'order_refund_line_items' then 'refund_line_item'
+            when 'order_refund_shipping_lines' then 'refund_shipping_line'
             when 'order_transactions' then 'transaction' when 'payouts' then 'payout'
             when 'balance_transactions' then 'balance_transaction'
             when 'inventory_levels' then 'inventory_level'
