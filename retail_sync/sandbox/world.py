@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from retail_sync.errors import RetailSyncError
 from retail_sync.shops import is_shop_id
 
 # Version 2 (docs/sandbox.md): per-account truth (`counter_account`, `truth/discrepancy_lines.csv`).
+# Generators and builders write it; worlds of version 1 (written by hand before it) are read too:
+# their truth has no counter accounts and no lines, their refunds no `refund_shipping_lines`.
 FORMAT_VERSION = 2
+READABLE_FORMAT_VERSIONS = (1, 2)
 
 SHOPIFY_SHOP_FILES = (
     "locations.json",
@@ -32,13 +36,6 @@ ERP_FILES = (
     "items.json",
     "journal_entries.jsonl",
     "inventory_on_hand.jsonl",
-)
-
-
-_VERSION_1_HINT = (
-    " (a version 1 world has no per-account truth: no counter_account column and no "
-    "truth/discrepancy_lines.csv; generate it again with `retail-sync sandbox generate`, or "
-    'add both as docs/sandbox.md "Ground truth" describes and set format_version to 2)'
 )
 
 
@@ -121,6 +118,29 @@ def read_json_objects(path: Path) -> list[dict[str, Any]]:
     return document
 
 
+def is_readable_format_version(version: Any) -> TypeGuard[int]:
+    """Whether a manifest's `format_version` is one this reader reads (`true` is not 1)."""
+    return type(version) is int and version in READABLE_FORMAT_VERSIONS
+
+
+def _read_csv_records(path: Path) -> list[dict[str, str]]:
+    """A truth CSV file's data rows as dicts keyed by its header (a short row is an error)."""
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            records = list(reader)
+    except FileNotFoundError:
+        raise WorldFormatError(f"{path}: missing") from None
+    except UnicodeDecodeError:
+        raise WorldFormatError(f"{path}: not UTF-8") from None
+    except (OSError, csv.Error) as error:
+        raise WorldFormatError(f"{path}: cannot be read ({error})") from None
+    for number, record in enumerate(records, start=2):
+        if None in record or None in record.values():
+            raise WorldFormatError(f"{path}:{number}: not as many fields as the header")
+    return records
+
+
 @dataclass(frozen=True)
 class World:
     """A world folder on disk; every accessor re-reads the files so nothing large is held."""
@@ -130,14 +150,23 @@ class World:
     @classmethod
     def open(cls, root: str | Path) -> World:
         world = cls(Path(root))
-        manifest = world.manifest
-        if manifest.get("format_version") != FORMAT_VERSION:
+        version = world.manifest.get("format_version")
+        if not is_readable_format_version(version):
+            readable = " or ".join(map(str, READABLE_FORMAT_VERSIONS))
             raise WorldFormatError(
-                f"{world.root / 'world.json'}: format_version "
-                f"{manifest.get('format_version')!r} is not {FORMAT_VERSION}"
-                + (_VERSION_1_HINT if manifest.get("format_version") == 1 else "")
+                f"{world.root / 'world.json'}: format_version {version!r} is not {readable}"
             )
         return world
+
+    @property
+    def format_version(self) -> int:
+        """The manifest's `format_version` (`open` has checked it is one of the readable ones)."""
+        version = self.manifest.get("format_version")
+        if not is_readable_format_version(version):
+            raise WorldFormatError(
+                f"{self.root / 'world.json'}: format_version {version!r} is not readable"
+            )
+        return version
 
     @cached_property
     def manifest(self) -> dict[str, Any]:
@@ -194,6 +223,29 @@ class World:
     def truth_lines_path(self) -> Path:
         """Per discrepancy, the delta on each account and ledger date (format version 2)."""
         return self.root / "truth" / "discrepancy_lines.csv"
+
+    @property
+    def has_truth_lines(self) -> bool:
+        """Whether the truth has per-account lines: always in format 2, never in format 1."""
+        return self.format_version >= 2
+
+    def truth_records(self) -> list[dict[str, str]]:
+        """The rows of `truth/discrepancies.csv` by column name. A format-1 truth has no
+        `counter_account` column: its rows read it as empty."""
+        records = _read_csv_records(self.truth_path)
+        if self.format_version < 2:
+            return [record | {"counter_account": ""} for record in records]
+        for number, record in enumerate(records, start=2):
+            if "counter_account" not in record:
+                raise WorldFormatError(f"{self.truth_path}:{number}: no counter_account")
+        return records
+
+    def truth_line_records(self) -> list[dict[str, str]] | None:
+        """The rows of `truth/discrepancy_lines.csv` by column name; None for a format-1 world,
+        which has no lines (a format-2 world without the file is an error)."""
+        if not self.has_truth_lines:
+            return None
+        return _read_csv_records(self.truth_lines_path)
 
     def problems(self) -> list[str]:
         """Everything `retail_sync.sandbox.validate` finds wrong with this world (empty: valid)."""

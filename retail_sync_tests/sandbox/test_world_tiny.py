@@ -131,13 +131,25 @@ def test_validator_reports_a_missing_file(tmp_path: Path) -> None:
     assert any("accounts.json: missing" in problem for problem in validate_world(root))
 
 
-def test_loader_rejects_an_unknown_format_version(tmp_path: Path) -> None:
-    root = broken_copy(tmp_path, "world.json", _set(["format_version"], 3))
-    with pytest.raises(WorldFormatError, match="format_version"):
+@pytest.mark.parametrize("version", [3, 0, True, "2", None])
+def test_loader_rejects_an_unknown_format_version(tmp_path: Path, version: Any) -> None:
+    root = broken_copy(tmp_path, "world.json", _set(["format_version"], version))
+    with pytest.raises(WorldFormatError, match=r"format_version .* is not 1 or 2"):
         World.open(root)
+    assert any("format_version must be 1 or 2" in problem for problem in validate_world(root))
 
 
-def test_loader_refuses_a_version_1_world_and_says_why(tmp_path: Path) -> None:
-    root = broken_copy(tmp_path, "world.json", _set(["format_version"], 1))
-    with pytest.raises(WorldFormatError, match="no per-account truth"):
-        World.open(root)
+def test_loader_accepts_a_version_1_world_and_reads_its_truth(tmp_path: Path) -> None:
+    """The tiny world as version 1 wrote it (no counter_account, no lines file, no refund with
+    `refund_shipping_lines`) opens, validates, and its truth reads with empty counter accounts."""
+    from retail_sync_tests.sandbox.test_world_format_1 import format_1_copy
+
+    root = format_1_copy(TINY, tmp_path / "tiny-v1")
+    world = World.open(root)
+    assert world.format_version == 1
+    assert validate_world(root) == []
+    records = world.truth_records()
+    assert len(records) == len(World.open(TINY).truth_records()) == 7
+    assert {record["counter_account"] for record in records} == {""}
+    assert world.truth_line_records() is None
+    assert World.open(TINY).truth_line_records()  # version 2 has its lines

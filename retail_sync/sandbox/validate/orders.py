@@ -22,6 +22,7 @@ from retail_sync.sandbox.validate.vocabulary import (
     TRANSACTION_KINDS,
     TRANSACTION_STATUSES,
 )
+from retail_sync.sandbox.world import FORMAT_VERSION
 
 
 @dataclass
@@ -45,6 +46,7 @@ def validate_order(
     location_ids: set[Hashable],
     item_ids: set[Hashable],
     problems: ValidationProblems,
+    format_version: int = FORMAT_VERSION,
 ) -> set[Hashable]:
     """Report what is wrong with one order; return its transaction ids."""
     ids.register(where, "Order", order.get("id"))
@@ -55,7 +57,9 @@ def validate_order(
     _check_order_totals(where, order, lines, shipping, problems)
     transaction_ids, refund_payments = _check_transactions(where, order, ids, problems)
     for refund in objects(where, order.get("refunds"), "refunds", problems):
-        _check_refund(where, refund, ids, lines, location_ids, refund_payments, problems)
+        _check_refund(
+            where, refund, ids, lines, location_ids, refund_payments, problems, format_version
+        )
     return transaction_ids
 
 
@@ -74,7 +78,7 @@ def _check_order_fields(
     if key(order.get("financial_status")) not in FINANCIAL_STATUSES:
         problems.add(where, f"financial_status {order.get('financial_status')!r} is unknown")
     if order.get("taxes_included"):
-        problems.add(where, "taxes_included worlds are not supported by format version 1")
+        problems.add(where, "taxes_included worlds are not supported (format versions 1 and 2)")
     if not isinstance(order.get("test"), bool):
         problems.add(where, "test must be true or false")
 
@@ -196,9 +200,16 @@ def _check_refund(
     location_ids: set[Hashable],
     refund_payments: dict[Hashable, Bag],
     problems: ValidationProblems,
+    format_version: int,
 ) -> None:
     """Its lines refund units the order has, its shipping lines shipping it has; its totals add
-    up; it pays back no more."""
+    up; it pays back no more.
+
+    A refund without `refund_shipping_lines` (absent or null) that refunds shipping gets one
+    derived from its amounts (docs/sandbox.md): in format 2 its tax must then come out at 0.00 or
+    more (the identities below); format 1 had no such identity, so what the tax cannot give the
+    derived line stays the refund's unallocated amount, as the simulator serves it.
+    """
     ids.register(where, "Refund", refund.get("id"))
     refund_where = f"{where} refund {refund.get('id')!r}"
     if not is_timestamp(refund.get("created_at")):
@@ -206,12 +217,19 @@ def _check_refund(
     line_subtotals, line_taxes = _check_refund_lines(
         refund_where, refund, ids, lines, location_ids, problems
     )
-    shipping_subtotals, shipping_taxes = _check_refund_shipping_lines(
-        refund_where, refund, ids, lines, problems
-    )
     refund_subtotal = bag_field(refund_where, refund, "subtotal", problems)
     expect_equal(refund_where, "subtotal", refund_subtotal, sum_bags(line_subtotals), problems)
     refund_shipping = bag_field(refund_where, refund, "shipping", problems)
+    refund_tax = bag_field(refund_where, refund, "total_tax", problems)
+    explicit = refund.get("refund_shipping_lines") is not None
+    if explicit:
+        shipping_subtotals, shipping_taxes = _check_refund_shipping_lines(
+            refund_where, refund, ids, lines, problems
+        )
+    else:
+        shipping_subtotals, shipping_taxes = _derived_refund_shipping_line(
+            refund_where, refund, ids, lines, refund_shipping, refund_tax, line_taxes, problems
+        )
     expect_equal(
         refund_where,
         "shipping (the sum of refund_shipping_lines[].subtotal)",
@@ -219,14 +237,14 @@ def _check_refund(
         sum_bags(shipping_subtotals),
         problems,
     )
-    refund_tax = bag_field(refund_where, refund, "total_tax", problems)
-    expect_equal(
-        refund_where,
-        "total_tax (the refund lines' total_tax plus the refund shipping lines' tax)",
-        refund_tax,
-        sum_bags([*line_taxes, *shipping_taxes]),
-        problems,
-    )
+    if explicit or format_version >= 2:
+        expect_equal(
+            refund_where,
+            "total_tax (the refund lines' total_tax plus the refund shipping lines' tax)",
+            refund_tax,
+            sum_bags([*line_taxes, *shipping_taxes]),
+            problems,
+        )
     refund_total = bag_field(refund_where, refund, "total", problems)
     expect_equal(
         refund_where,
@@ -305,3 +323,29 @@ def _check_refund_shipping_lines(
         elif not 0 <= subtotal[0] <= price[0] or not 0 <= subtotal[1] <= price[1]:
             problems.add(where, "subtotal must be between 0.00 and the shipping line's price")
     return subtotals, taxes
+
+
+def _derived_refund_shipping_line(
+    refund_where: str,
+    refund: dict[str, Any],
+    ids: IdRegistry,
+    lines: LineSums,
+    refund_shipping: Bag,
+    refund_tax: Bag,
+    line_taxes: list[Bag],
+    problems: ValidationProblems,
+) -> tuple[list[Bag], list[Bag]]:
+    """The one refund shipping line the simulator derives for a refund without
+    `refund_shipping_lines` that refunds shipping (none when `shipping` is 0.00 on both sides):
+    subtotal `shipping`, tax `total_tax` − Σ its lines' `total_tax` but never below 0.00, of the
+    order's first shipping line, with the refund's own id as its `RefundShippingLine` id."""
+    if refund_shipping == (0, 0):
+        return [], []
+    where = f"{refund_where} (its refund shipping line derived from shipping)"
+    if is_count(refund.get("id")):
+        ids.register(where, "RefundShippingLine", refund["id"])  # a clash with a written line
+    if not lines.shipping_prices:
+        problems.add(where, "the order has no shipping_lines for it to refund")
+    line_tax = sum_bags(line_taxes)
+    tax = (max(refund_tax[0] - line_tax[0], 0), max(refund_tax[1] - line_tax[1], 0))
+    return [refund_shipping], [tax]

@@ -28,7 +28,7 @@ from retail_sync.sandbox.validate.vocabulary import (
     PAYOUT_STATUSES,
     QUANTITY_NAMES,
 )
-from retail_sync.sandbox.world import iter_jsonl
+from retail_sync.sandbox.world import FORMAT_VERSION, iter_jsonl
 
 
 @dataclass
@@ -45,12 +45,13 @@ def validate_shop(
     ids: IdRegistry,
     balance_mismatches: dict[str, int],
     problems: ValidationProblems,
+    format_version: int = FORMAT_VERSION,
 ) -> None:
     """Every file of one shop's folder; stops early once `problems` is full."""
     currency = shop.get("currency")
     location_ids = _check_locations(folder, ids, problems)
     item_ids = _check_inventory_items(folder, ids, problems)
-    orders = _check_orders(folder, currency, ids, location_ids, item_ids, problems)
+    orders = _check_orders(folder, currency, ids, location_ids, item_ids, problems, format_version)
     if orders is None:
         return
     order_ids, order_transaction_ids = orders
@@ -93,6 +94,7 @@ def _check_orders(
     location_ids: set[Hashable],
     item_ids: set[Hashable],
     problems: ValidationProblems,
+    format_version: int,
 ) -> tuple[set[Hashable], set[Hashable]] | None:
     """(order ids, order transaction ids); None when `problems` filled up on the way."""
     order_ids: set[Hashable] = set()
@@ -103,7 +105,7 @@ def _check_orders(
             return None
         where = f"{path}:{number}"
         order_transaction_ids |= validate_order(
-            where, order, currency, ids, location_ids, item_ids, problems
+            where, order, currency, ids, location_ids, item_ids, problems, format_version
         )
         order_ids.add(key(order.get("id")))
     return order_ids, order_transaction_ids

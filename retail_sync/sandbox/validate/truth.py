@@ -13,9 +13,11 @@ from retail_sync.sandbox.validate.findings import ValidationProblems
 from retail_sync.sandbox.validate.values import cents, format_cents, is_date
 from retail_sync.sandbox.validate.vocabulary import (
     TRUTH_HEADER,
+    TRUTH_HEADER_V1,
     TRUTH_LINES_HEADER,
     discrepancy_domain,
 )
+from retail_sync.sandbox.world import FORMAT_VERSION
 
 ACCOUNT_PATTERN = re.compile(r"[0-9]{1,10}")
 # A Shopify-side fact moves nothing on an account. Inventory differences are quantities: their
@@ -40,21 +42,35 @@ def read_truth(
     shop_ids: set[Hashable],
     problems: ValidationProblems,
     lines_path: Path | None = None,
+    format_version: int = FORMAT_VERSION,
 ) -> dict[str, int]:
     """Check the truth files; return payout_balance_mismatch variances keyed by shopify_ref.
 
     `lines_path` (default: `discrepancy_lines.csv` beside `path`) holds one row per account and
     ledger date of each discrepancy; the lines of a discrepancy carry its variance (the money on
     the wrong side of the ledger: |variance| = Σ over accounts of the positive net deltas).
+    Format version 1 has neither the `counter_account` column (it reads as empty) nor the lines
+    file; a version-1 world that has one is told to say it is version 2.
     """
     rows = _Rows()
+    header = TRUTH_HEADER if format_version >= 2 else TRUTH_HEADER_V1
     _read_csv(
         path,
-        TRUTH_HEADER,
+        header,
         problems,
-        lambda where, values, seen: _check_truth_row(where, values, seen, shop_ids, rows, problems),
+        lambda where, values, seen: _check_truth_row(
+            where, header, values, seen, shop_ids, rows, problems
+        ),
     )
     lines_path = lines_path or path.with_name("discrepancy_lines.csv")
+    if format_version < 2:
+        if lines_path.exists():
+            problems.add(
+                str(lines_path),
+                "format version 1 has no lines file: set format_version to 2 (which also needs "
+                "the counter_account column) or remove it",
+            )
+        return rows.balance_mismatches
     nets: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     if _read_csv(
         lines_path,
@@ -97,16 +113,17 @@ def _read_csv(
 
 def _check_truth_row(
     where: str,
+    header: list[str],
     values: list[str],
     seen: set[object],
     shop_ids: set[Hashable],
     rows: _Rows,
     problems: ValidationProblems,
 ) -> None:
-    if len(values) != len(TRUTH_HEADER):
-        problems.add(where, f"expected {len(TRUTH_HEADER)} columns, got {len(values)}")
+    if len(values) != len(header):
+        problems.add(where, f"expected {len(header)} columns, got {len(values)}")
         return
-    row = dict(zip(TRUTH_HEADER, values, strict=True))
+    row = {"counter_account": ""} | dict(zip(header, values, strict=True))
     discrepancy_id = row["discrepancy_id"]
     if discrepancy_id in seen:
         problems.add(where, f"duplicate discrepancy_id {discrepancy_id}")

@@ -16,6 +16,8 @@ TRUTH_HEADER = [
     "business_date",
     "note",
 ]
+# Format version 1 had no counter_account (and no lines file); it reads as empty.
+TRUTH_HEADER_V1 = [column for column in TRUTH_HEADER if column != "counter_account"]
 # One row per account and ledger date a discrepancy moves (docs/sandbox.md, "Ground truth").
 TRUTH_LINES_HEADER = ["discrepancy_id", "account", "delta", "ledger_date"]
 DISCREPANCY_DOMAINS = {

@@ -1,5 +1,8 @@
 """The whole world folder: `world.json`, `shopify/shops.json`, then each part in turn (the truth,
-`truth/discrepancies.csv` with its lines `truth/discrepancy_lines.csv`, before the shops)."""
+`truth/discrepancies.csv` with its lines `truth/discrepancy_lines.csv`, before the shops).
+
+Format versions 1 and 2 are read (docs/sandbox.md): version 1 has no `counter_account` column,
+no lines file and may leave out every refund's `refund_shipping_lines`."""
 
 from __future__ import annotations
 
@@ -13,7 +16,13 @@ from retail_sync.sandbox.validate.shop_folder import validate_shop
 from retail_sync.sandbox.validate.truth import read_truth
 from retail_sync.sandbox.validate.values import is_count, is_date
 from retail_sync.sandbox.validate.vocabulary import PLANS
-from retail_sync.sandbox.world import FORMAT_VERSION, WorldFormatError, read_json
+from retail_sync.sandbox.world import (
+    FORMAT_VERSION,
+    READABLE_FORMAT_VERSIONS,
+    WorldFormatError,
+    is_readable_format_version,
+    read_json,
+)
 from retail_sync.shops import is_shop_id
 
 
@@ -48,19 +57,23 @@ def _validate(root: Path, problems: ValidationProblems) -> None:
     if len({key(shop_id) for shop_id in shop_ids}) != len(shop_ids):
         problems.add(shops_where, "duplicate shop id")
     valid_shops = [shop for shop in shops if _check_shop_record(shops_where, shop, problems)]
+    # An unreadable version is reported; the rest is checked as the current version.
+    version = manifest.get("format_version")
+    format_version = version if is_readable_format_version(version) else FORMAT_VERSION
 
     truth = read_truth(
         root / "truth" / "discrepancies.csv",
         set(map(key, shop_ids)),
         problems,
         lines_path=root / "truth" / "discrepancy_lines.csv",
+        format_version=format_version,
     )
     ids = IdRegistry(problems)
     erp = ErpIndex.load(root / "erp", problems)
     for shop in valid_shops:
         if problems.full:
             return
-        validate_shop(root / "shopify" / shop["id"], shop, ids, truth, problems)
+        validate_shop(root / "shopify" / shop["id"], shop, ids, truth, problems, format_version)
     validate_journal_entries(root / "erp" / "journal_entries.jsonl", erp, problems)
     validate_on_hand(root / "erp" / "inventory_on_hand.jsonl", erp, problems)
     for shop in shops:
@@ -77,8 +90,11 @@ def _read_manifest(path: Path, problems: ValidationProblems) -> dict[str, Any] |
     if not isinstance(manifest, dict):
         problems.add(where, "expected a JSON object")
         return None
-    if manifest.get("format_version") != FORMAT_VERSION:
-        problems.add(where, f"format_version must be {FORMAT_VERSION}")
+    if not is_readable_format_version(manifest.get("format_version")):
+        readable = " or ".join(map(str, READABLE_FORMAT_VERSIONS))
+        problems.add(
+            where, f"format_version must be {readable} (generators write {FORMAT_VERSION})"
+        )
     if not is_date(manifest.get("start")):
         problems.add(where, "start must be a YYYY-MM-DD date")
     if not is_count(manifest.get("days")) or manifest["days"] < 1:

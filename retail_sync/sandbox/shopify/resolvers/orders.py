@@ -38,6 +38,40 @@ def numbered_shipping_lines(order: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def refund_shipping_lines(refund: dict[str, Any], order: dict[str, Any]) -> list[dict[str, Any]]:
+    """The refund's shipping lines in the world's shape. Its `refund_shipping_lines` when the
+    refund has the field (`[]`: none). Without it (format 1 has none; absent or null), a refund
+    whose `shipping` is not 0.00 refunds one line derived from its amounts (docs/sandbox.md):
+    subtotal = `shipping`, tax = `total_tax` − Σ its refund lines' `total_tax` (each side; below
+    0.00 it is 0.00, and the rest stays the refund's unallocated amount), of the order's first
+    shipping line, with the refund's own id as its `RefundShippingLine` id."""
+    written = refund.get("refund_shipping_lines")
+    if written is not None:
+        return list(written)
+    shipping = refund.get("shipping") or {}
+    if all(to_decimal(shipping.get(side, "0")) == 0 for side in _BAG_SIDES):
+        return []
+    total_tax = refund.get("total_tax") or {}
+    refund_lines = refund.get("refund_line_items") or []
+    tax = {}
+    for side in _BAG_SIDES:
+        line_tax = sum(
+            (to_decimal((line.get("total_tax") or {}).get(side, "0")) for line in refund_lines),
+            Decimal(0),
+        )
+        remainder = to_decimal(total_tax.get(side, "0")) - line_tax
+        tax[side] = f"{max(remainder, Decimal(0)):.2f}"
+    shipping_lines = numbered_shipping_lines(order)
+    return [
+        {
+            "id": refund["id"],
+            "shipping_line_id": shipping_lines[0]["id"] if shipping_lines else None,
+            "subtotal": shipping,
+            "tax": tax,
+        }
+    ]
+
+
 def _order_money_bag(key: str) -> Any:
     """An order field serving the record's money bag at `key`."""
     return property(lambda view: view.views.money_bag(view.record.get(key), view.record))
@@ -219,7 +253,7 @@ class RefundView:
     ) -> dict[str, Any]:
         return self.views.nested_connection(
             info,
-            list(self.record.get("refund_shipping_lines") or []),
+            refund_shipping_lines(self.record, self.order_record),
             lambda line: RefundShippingLineView(line, self.order_record, self.views),
             first=first,
             after=after,
