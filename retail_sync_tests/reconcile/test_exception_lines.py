@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from retail_sync.matching import MatchingRules
+from retail_sync.sandbox.validate.vocabulary import ENTRY_SUBJECTS
 from retail_sync_tests.reconcile.ledger_cases import (
     CLEARING_ACCOUNTS,
     SHOP,
@@ -40,17 +41,8 @@ RULES = MatchingRules()
 # Accounts often confused with any entry's own (the acceptance list).
 CONFUSED = ("2300", "1220", "4090", "7900", "7950")
 EDGES = tuple(Decimal(f"0.0{cents}") for cents in range(1, 7))  # around rounding_tolerance 0.05
-SUBJECTS = {
-    "order": "order",
-    "refund": "refund",
-    "fee": "fee",
-    "dispute": "dispute",
-    "dispute-won": "dispute_won",
-    "reserve": "reserve",
-    "reserve-release": "reserve_release",
-    "payout": "payout_deposit",
-    "payout-failed": "payout_failure",
-}
+# The subject of each entry kind (kinds read `<subject>_<what>`): the world format's vocabulary.
+SUBJECTS = ENTRY_SUBJECTS
 PRIMARY = frozenset(SUBJECTS) - {"payout-failed"}
 # Property runs: hypothesis settings of the design's test plan. Shrinking is off: every failing
 # record of an example is listed in the assertion, and shrinking a ledger of ~900 records would

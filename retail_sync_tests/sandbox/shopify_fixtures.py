@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -50,6 +51,28 @@ def graphql(
         headers={"X-Shopify-Access-Token": token},
         timeout=30,
     )
+
+
+_BULK_RUN = """mutation Run($q: String!) { bulkOperationRunQuery(query: $q) {
+  bulkOperation { id } userErrors { message } } }"""
+_BULK_POLL = "query Poll($id: ID!) { bulkOperation(id: $id) { status url } }"
+
+
+def bulk_lines(server: RunningServer, query: str, token: str) -> list[dict[str, Any]]:
+    """Run `query` as a bulk operation on the simulator and return its JSONL lines, parsed."""
+    run = graphql(server, _BULK_RUN, {"q": query}, token=token).json()["data"]
+    operation = run["bulkOperationRunQuery"]
+    assert operation["userErrors"] == []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        polled = graphql(server, _BULK_POLL, {"id": operation["bulkOperation"]["id"]}, token=token)
+        state = polled.json()["data"]["bulkOperation"]
+        if state["status"] == "COMPLETED":
+            text = httpx.get(state["url"], timeout=30).text
+            return [json.loads(line) for line in text.splitlines() if line.strip()]
+        assert state["status"] in {"CREATED", "RUNNING"}, state
+        time.sleep(0.02)
+    raise AssertionError("the bulk operation did not complete")
 
 
 def _money(amount: str) -> dict[str, str]:

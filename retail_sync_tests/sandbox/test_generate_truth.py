@@ -28,6 +28,7 @@ import pytest
 from retail_sync.matching import MatchingRules
 from retail_sync.sandbox.generate import classification, generate_world
 from retail_sync.sandbox.validate import validate_world
+from retail_sync.sandbox.validate.vocabulary import ENTRY_SUBJECTS
 from retail_sync.sandbox.world import World
 
 TINY = Path(__file__).parent / "worlds" / "tiny"
@@ -249,17 +250,8 @@ def payout_entries(shop_id: str, payout: dict[str, Any]) -> list[Expected]:
     return [deposit, reversal]
 
 
-SUBJECTS = {
-    "order": "order",
-    "refund": "refund",
-    "fee": "fee",
-    "dispute": "dispute",
-    "dispute-won": "dispute_won",
-    "reserve": "reserve",
-    "reserve-release": "reserve_release",
-    "payout": "payout_deposit",
-    "payout-failed": "payout_failure",
-}
+# The subject of each entry kind (kinds read `<subject>_<what>`): the world format's vocabulary.
+SUBJECTS = ENTRY_SUBJECTS
 MISSING_KIND = {
     "payout": "payout_deposit_missing",
     "payout-failed": "payout_failure_reversal_missing",

@@ -3,14 +3,11 @@ line each names, and the bulk JSONL (one line per refund shipping line, parented
 
 from __future__ import annotations
 
-import json
-import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from retail_sync.sandbox.serving import RunningServer
@@ -23,7 +20,7 @@ from retail_sync_tests.sandbox.refund_shipping_world import (
     TOKEN,
     refund_shipping_world,
 )
-from retail_sync_tests.sandbox.shopify_fixtures import graphql
+from retail_sync_tests.sandbox.shopify_fixtures import bulk_lines, graphql
 
 BAG = "{ shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } }"
 PAGE = f"""query Page($id: ID!, $after: String) {{ order(id: $id) {{ refunds(first: 1) {{ id
@@ -33,9 +30,6 @@ PAGE = f"""query Page($id: ID!, $after: String) {{ order(id: $id) {{ refunds(fir
 BULK = f"""{{ orders {{ edges {{ node {{ id refunds {{ id
   refundShippingLines {{ edges {{ node {{ id shippingLine {{ id }} subtotalAmountSet {BAG}
     taxAmountSet {BAG} }} }} }} }} }} }} }} }}"""
-RUN = """mutation Run($q: String!) { bulkOperationRunQuery(query: $q) {
-  bulkOperation { id } userErrors { message } } }"""
-POLL = "query Poll($id: ID!) { bulkOperation(id: $id) { status url } }"
 
 
 @pytest.fixture(scope="module")
@@ -112,24 +106,8 @@ def test_an_unknown_field_of_refund_shipping_line_is_a_schema_error(server: Runn
     assert "Cannot query field 'priceSet' on type 'RefundShippingLine'" in errors[0]["message"]
 
 
-def _bulk_lines(server: RunningServer) -> list[dict[str, Any]]:
-    payload = graphql(server, RUN, {"q": BULK}, token=TOKEN).json()["data"]
-    operation = payload["bulkOperationRunQuery"]
-    assert operation["userErrors"] == []
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        polled = graphql(server, POLL, {"id": operation["bulkOperation"]["id"]}, token=TOKEN)
-        state = polled.json()["data"]["bulkOperation"]
-        if state["status"] == "COMPLETED":
-            text = httpx.get(state["url"], timeout=30).text
-            return [json.loads(line) for line in text.splitlines() if line.strip()]
-        assert state["status"] in {"CREATED", "RUNNING"}, state
-        time.sleep(0.02)
-    raise AssertionError("the bulk operation did not complete")
-
-
 def test_bulk_writes_each_refund_shipping_line_under_its_refund(server: RunningServer) -> None:
-    lines = _bulk_lines(server)
+    lines = bulk_lines(server, BULK, TOKEN)
     roots = [line for line in lines if "__parentId" not in line]
     assert len(roots) == 3
     (refund,) = next(root for root in roots if root["id"].endswith(f"/{ORDER_ID}"))["refunds"]

@@ -19,13 +19,11 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pyarrow.parquet as pq
 import pytest
 
@@ -33,7 +31,7 @@ from retail_sync.sandbox.serving import RunningServer
 from retail_sync.sandbox.shopify import start_shopify_simulator
 from retail_sync.sandbox.validate import validate_world
 from retail_sync.sandbox.world import World, WorldFormatError
-from retail_sync_tests.sandbox.shopify_fixtures import graphql, make_world
+from retail_sync_tests.sandbox.shopify_fixtures import bulk_lines, graphql, make_world
 from retail_sync_tests.sandbox.test_generate_truth import (
     assert_truth_is_exact,
     truth_lines,
@@ -284,9 +282,6 @@ PAGE = f"""query Page($id: ID!) {{ order(id: $id) {{ refunds(first: 5) {{ id
   refundShippingLines(first: 5) {{ nodes {{ {NODE} }} pageInfo {{ hasNextPage }} }} }} }} }}"""
 BULK = f"""{{ orders {{ edges {{ node {{ id refunds {{ id
   refundShippingLines {{ edges {{ node {{ {NODE} }} }} }} }} }} }} }} }}"""
-RUN = """mutation Run($q: String!) { bulkOperationRunQuery(query: $q) {
-  bulkOperation { id } userErrors { message } } }"""
-POLL = "query Poll($id: ID!) { bulkOperation(id: $id) { status url } }"
 
 
 def _bag(shop: str, presentment: str) -> dict[str, str]:
@@ -373,22 +368,6 @@ def _paged(server: RunningServer, order_id: int) -> list[dict[str, Any]]:
     return list(refund["refundShippingLines"]["nodes"])
 
 
-def _bulk_lines(server: RunningServer) -> list[dict[str, Any]]:
-    operation = graphql(server, RUN, {"q": BULK}, token=TOKEN).json()["data"]
-    run = operation["bulkOperationRunQuery"]
-    assert run["userErrors"] == []
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        polled = graphql(server, POLL, {"id": run["bulkOperation"]["id"]}, token=TOKEN)
-        state = polled.json()["data"]["bulkOperation"]
-        if state["status"] == "COMPLETED":
-            text = httpx.get(state["url"], timeout=30).text
-            return [json.loads(line) for line in text.splitlines() if line.strip()]
-        assert state["status"] in {"CREATED", "RUNNING"}, state
-        time.sleep(0.02)
-    raise AssertionError("the bulk operation did not complete")
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("order_id", list(EXPECTED))
 def test_the_simulator_pages_the_derived_refund_shipping_line(
@@ -399,7 +378,7 @@ def test_the_simulator_pages_the_derived_refund_shipping_line(
 
 @pytest.mark.slow
 def test_bulk_serves_the_derived_lines_as_the_paged_read_does(server: RunningServer) -> None:
-    lines = _bulk_lines(server)
+    lines = bulk_lines(server, BULK, TOKEN)
     children: dict[int, list[dict[str, Any]]] = {order_id: [] for order_id in EXPECTED}
     for line in lines:
         if line["id"].startswith("gid://shopify/RefundShippingLine/"):
