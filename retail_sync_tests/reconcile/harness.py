@@ -43,6 +43,10 @@ class Reconciled:
     lines: dict[Row, frozenset[LineKey]]
     # Every shop-day and account of `recon.clearing_rollforward` whose residual is not 0.00.
     residuals: list[Residual]
+    # Roll-forward rows whose bridge does not add up from the other outputs: the ledger movement
+    # against the raw ledger lines, `explained` against Σ of the exceptions' lines on the account
+    # and day, and difference = explained + timing + residual (empty when everything ties).
+    bridge_breaks: list[tuple[Any, ...]]
 
 
 def _shop_settings(world: World, path: Path) -> list[ShopSettings]:
@@ -174,6 +178,7 @@ def read_reconciliation(lake: Lake, shops: list[ShopSettings]) -> Reconciled:
             "select shop_id, business_date, account, residual from recon.clearing_rollforward "
             "where residual <> 0 order by all"
         ).fetchall()
+        bridge_breaks = connection.execute(_BRIDGE_BREAKS).fetchall()
     rows = {record[0]: exception_row(*record[1:]) for record in records}
     lines: dict[Row, set[LineKey]] = defaultdict(set)
     for row in rows.values():
@@ -186,8 +191,42 @@ def read_reconciliation(lake: Lake, shops: list[ShopSettings]) -> Reconciled:
         for shop_id, day, account, residual in residual_records
     ]
     return Reconciled(
-        set(rows.values()), {row: frozenset(keys) for row, keys in lines.items()}, residuals
+        set(rows.values()),
+        {row: frozenset(keys) for row, keys in lines.items()},
+        residuals,
+        bridge_breaks,
     )
+
+
+# The bridge recomputed from the raw ledger lines and the published exception lines.
+_BRIDGE_BREAKS = """
+with ledger as (
+    select shop as shop_id, trandate as business_date, account_number as account,
+        sum(coalesce(debit, 0) - coalesce(credit, 0)) as movement
+    from raw.erp__gl_lines
+    where account_number in ('1205', '1210', '1220')
+    group by all
+),
+explained as (
+    select lines.shop_id, lines.ledger_date as business_date, lines.account,
+        sum(lines.delta) as explained
+    from recon.exception_lines as lines
+    join recon.exceptions as exceptions using (exception_id)
+    where exceptions.kind <> 'clearing_unexplained'
+        and lines.account in ('1205', '1210', '1220')
+    group by all
+)
+select rollforward.shop_id, rollforward.business_date, rollforward.account,
+    rollforward.ledger_movement, ledger.movement, rollforward.explained, explained.explained,
+    rollforward.difference, rollforward.timing, rollforward.residual
+from recon.clearing_rollforward as rollforward
+full join ledger using (shop_id, business_date, account)
+full join explained using (shop_id, business_date, account)
+where coalesce(rollforward.ledger_movement, 0) <> coalesce(ledger.movement, 0)
+    or coalesce(rollforward.explained, 0) <> coalesce(explained.explained, 0)
+    or rollforward.difference <> rollforward.explained + rollforward.timing + rollforward.residual
+order by all
+"""
 
 
 def exception_row(

@@ -94,6 +94,9 @@ def test_no_clearing_residual_on_any_shop_day(
 ) -> None:
     residuals = reconciled[seed][0].residuals
     assert residuals == [], f"unexplained clearing movement: {residuals[:10]}"
+    # The bridge ties from the other outputs: the raw ledger lines and the exceptions' lines.
+    breaks = reconciled[seed][0].bridge_breaks
+    assert breaks == [], f"roll-forward rows that do not tie: {breaks[:5]}"
 
 
 def test_the_worlds_cover_every_injected_kind(

@@ -91,3 +91,5 @@ def test_clearing_residual_is_zero_on_every_shop_day(
     assert residuals == [], (
         f"unexplained clearing movement (shop, date, account, residual): {residuals}"
     )
+    # The bridge ties from the other outputs: the raw ledger lines and the exceptions' lines.
+    assert reconciled[world.name].result().bridge_breaks == []
