@@ -321,6 +321,7 @@ class LedgerCase:
         shipping_tax: Decimal = ZERO,
         tender: str = "shopify_payments",
         order_day: date | None = None,
+        presentment_currency: str | None = None,
     ) -> Record:
         """A refund of goods, shipping and their tax through `tender` (`shopify_payments`,
         `other` or `gift_card`), with the order it refunds (paid the same way, for the same
@@ -336,6 +337,7 @@ class LedgerCase:
             paid_shopify_payments=total if tender == "shopify_payments" else ZERO,
             paid_other_gateways=total if tender == "other" else ZERO,
             paid_gift_card=total if tender == "gift_card" else ZERO,
+            presentment_currency=presentment_currency,
         )  # fmt: skip
         refund_id = self.next_id()
         instant = self._instant(day)
@@ -346,7 +348,7 @@ class LedgerCase:
             "order_id": order.shopify_id,
             "created_at": instant,
             "currency_code": self.shop.currency,
-            "presentment_currency_code": self.shop.currency,
+            "presentment_currency_code": presentment_currency or self.shop.currency,
             "total_refunded_shop": money(total),
         }
         self.insert(

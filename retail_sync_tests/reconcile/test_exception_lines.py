@@ -996,3 +996,30 @@ def test_only_a_deposit_beyond_the_net_is_a_duplicate() -> None:
             ("1000", ZERO, money(250), money(250), DAY + timedelta(days=1), "USD"),
             ("1205", ZERO, money(-250), money(-250), DAY + timedelta(days=1), "USD"),
         }
+
+
+@pytest.mark.parametrize(
+    ("presentment", "want"),
+    [
+        # Refunded in CAD and converted at the integration's own rate: FX, within 3 % of 100.00.
+        ("CAD", ("refund_fx_difference", "1205", "7900", money("1.50"))),
+        # The same booking on a refund in the shop's own currency is no FX: 7900 is unexpected.
+        (None, ("refund_unexpected_account", "7900", "1205", money("1.50"))),
+    ],
+)
+def test_a_refund_presented_in_another_currency_can_have_an_fx_difference(
+    presentment: str | None, want: tuple[str, str, str, Decimal]
+) -> None:
+    with LedgerCase() as case:
+        refund = case.refund(DAY, goods=money(100), presentment_currency=presentment)
+        journals = case.correct_journals()
+        journals[refund.ref, "refund"].move("1205", "7900", money("1.50"))
+        exceptions, lines = reconciled(case, journals.values())
+        refunds = [e for e in exceptions if e["shopify_ref"] == refund.ref]
+        assert [
+            (e["kind"], e["account"], e["counter_account"], e["variance"]) for e in refunds
+        ] == [want]
+        assert lines[want[0]] == {
+            ("1205", money(-100), money("-101.50"), money("-1.50"), DAY, "USD"),
+            ("7900", ZERO, money("1.50"), money("1.50"), DAY, "USD"),
+        }

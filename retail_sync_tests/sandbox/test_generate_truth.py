@@ -82,7 +82,7 @@ class Expected:
         self.externalid = f"shopify-{shop}-{kind}-{record_id}"
         self.trandate = trandate
         self.processed_at = processed_at  # orders only: their business date may differ
-        self.foreign = foreign  # orders only: presented in another currency than the shop's
+        self.foreign = foreign  # an order (or its refund) presented in another currency
         self.net: dict[str, int] = defaultdict(int)
 
     def debit(self, account: str, amount: int) -> None:
@@ -168,11 +168,20 @@ def order_entries(
     entry.credit("4100", cents(order["total_shipping"]["shop"]))
     entry.credit("2200", cents(order["total_tax"]["shop"]))
     gateways = {tx.get("refund_id"): tx["gateway"] for tx in order["transactions"]}
-    return [entry, *(refund_entry(shop_id, zone, refund, gateways) for refund in order["refunds"])]
+    refunds = (
+        refund_entry(shop_id, zone, refund, gateways, foreign=entry.foreign)
+        for refund in order["refunds"]
+    )
+    return [entry, *refunds]
 
 
 def refund_entry(
-    shop_id: str, zone: ZoneInfo, refund: dict[str, Any], gateways: dict[Any, str]
+    shop_id: str,
+    zone: ZoneInfo,
+    refund: dict[str, Any],
+    gateways: dict[Any, str],
+    *,
+    foreign: bool = False,
 ) -> Expected:
     entry = Expected(
         shop_id,
@@ -180,6 +189,7 @@ def refund_entry(
         f"shopify:refund:{refund['id']}",
         refund["id"],
         local_date(refund["created_at"], zone),
+        foreign=foreign,
     )
     entry.debit("4090", cents(refund["subtotal"]["shop"]))
     entry.debit("4100", cents(refund["shipping"]["shop"]))

@@ -5,8 +5,9 @@
 -- account on this entry), d = its delta, g = sign(e)·d its growth on the side the rule posts it.
 -- - one account: `<role>_mismatch` when the rules expect it, else `unexpected_account`;
 -- - two accounts with equal and opposite deltas (an amount on the wrong account): rounding
---   (7950, within rounding_tolerance), FX (7900 on an order presented in another currency, within
---   the larger of rounding_tolerance and fx_tolerance_percent of the entry), then the entry's
+--   (7950, within rounding_tolerance), FX (7900 on an order or refund presented in another
+--   currency, within the larger of rounding_tolerance and fx_tolerance_percent of the entry),
+--   then the entry's
 --   offset accounts (the accounts the rules derive from the others: an order's clearing account;
 --   a refund's 4090, then its clearing account; 1205 for balance transactions and payouts): a
 --   difference against an offset is a `<role>_mismatch` of the other account when the rules

@@ -5,7 +5,7 @@
 -- not say it, e.g. the day a payout failed); `is_primary` marks the entry an ERP entry carrying
 -- the record's reference but no external id of ours belongs to. `balance_type` is the balance
 -- transaction's type for the entries booking one (the clearing roll-forward sorts by it), and
--- `presentment_currency` an order's presentment currency (an FX difference needs one).
+-- `presentment_currency` an order's or refund's presentment currency (an FX difference needs one).
 -- A failed payout's reversal is dated by the day its failure was landed (`failed_on`).
 with entries as (
     select
@@ -27,7 +27,7 @@ with entries as (
     select
         shop_id, 'refund' as entity, refund_id as shopify_id, 'refund' as entry_kind,
         'refunds' as domain, business_date, business_date as expected_date, true as is_primary,
-        currency_code as currency,
+        currency_code as currency, presentment_currency_code as presentment_currency,
         -- What a refund holds beyond its goods, shipping and tax (an amount-only refund) is
         -- booked as returns with the goods (docs/accounting.md).
         goods_shop + unallocated_shop as a4090,

@@ -68,6 +68,7 @@ select
     refunds.order_id,
     refunds.created_at,
     refunds.currency_code,
+    refunds.presentment_currency_code,
     refunds.total_refunded_shop,
     split.goods_shop,
     split.goods_tax_shop,

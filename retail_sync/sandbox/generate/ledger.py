@@ -573,6 +573,7 @@ class Integration:
                 business,
                 note,
                 legacy=(clearing, variance),
+                foreign_presentment=facts.presentment_currency != self.shop.currency,
             )
 
     # Balance transactions -------------------------------------------------------------------
