@@ -280,6 +280,7 @@ def _adapter_views(connection: object, data: Path) -> None:
             select
                 shop_id::varchar as shop_id, business_date, refund_id, order_id,
                 business_date::timestamptz as created_at, '{CURRENCY}' as currency_code,
+                '{CURRENCY}' as presentment_currency_code,
                 total as total_refunded_shop, total as goods_shop,
                 cast(0 as decimal(18, 2)) as goods_tax_shop,
                 cast(0 as decimal(18, 2)) as shipping_shop,
