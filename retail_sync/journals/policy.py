@@ -25,6 +25,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from retail_sync.errors import ConfigurationError
+from retail_sync.exception_kinds import KNOWN_KINDS
 from retail_sync.shops import SUBSIDIARY_ID_PATTERN, ShopSettings, is_shop_id
 
 Route = Literal["auto", "approval", "never"]
@@ -34,46 +35,6 @@ LIST_KEYS: dict[str, Route] = {"never": "never", "approval": "approval", "auto_p
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("9999999999999999.99")  # DECIMAL(18, 2)
 
-# Every exception kind the reconciliation writes (docs/finance.md, "Every kind").
-SUBJECTS = (
-    "order",
-    "refund",
-    "fee",
-    "dispute",
-    "dispute_won",
-    "reserve",
-    "reserve_release",
-    "payout_deposit",
-    "payout_failure",
-)
-SUFFIXES = (
-    "tax_mismatch",
-    "shipping_mismatch",
-    "discount_mismatch",
-    "amount_mismatch",
-    "misposted",
-    "unexpected_account",
-    "rounding_difference",
-    "fx_difference",
-    "duplicate_posting",
-    "wrong_period",
-)
-STANDALONE_KINDS = (
-    "payout_deposit_missing",
-    "payout_failure_reversal_missing",
-    "orphan_erp_entry",
-    "unexpected_erp_entry",
-    "payout_balance_mismatch",
-    "inventory_on_hand_mismatch",
-    "inventory_missing_in_erp",
-    "inventory_missing_in_shopify",
-    "clearing_unexplained",
-)
-KNOWN_KINDS: frozenset[str] = frozenset(
-    [f"{subject}_{suffix}" for subject in SUBJECTS for suffix in SUFFIXES]
-    + [f"{subject}_missing_in_erp" for subject in SUBJECTS if not subject.startswith("payout")]
-    + list(STANDALONE_KINDS)
-)
 # Kinds whose automatic limit is `rounding_tolerance` rather than `auto_post_threshold`.
 SMALL_DIFFERENCE_PATTERNS = ("*_rounding_difference", "*_fx_difference")
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+# The subjects and suffixes of entry kinds (`<subject>_<suffix>`), named once for the product;
+# ENTRY_SUBJECTS is re-exported for the world format's readers.
+from retail_sync.exception_kinds import ENTRY_SUBJECTS as ENTRY_SUBJECTS
+from retail_sync.exception_kinds import SUBJECT_DOMAINS, SUBJECT_KIND_SUFFIXES
+
 TRUTH_HEADER = [
     "discrepancy_id",
     "kind",
@@ -39,44 +44,6 @@ DISCREPANCY_DOMAINS = {
     "payout_balance_mismatch": "payouts",
     "inventory_on_hand_mismatch": "inventory",
 }
-# The subject of each booked entry kind (an entry's kinds are `<subject>_<what>`) and its domain.
-ENTRY_SUBJECTS = {
-    "order": "order",
-    "refund": "refund",
-    "fee": "fee",
-    "dispute": "dispute",
-    "dispute-won": "dispute_won",
-    "reserve": "reserve",
-    "reserve-release": "reserve_release",
-    "payout": "payout_deposit",
-    "payout-failed": "payout_failure",
-}
-SUBJECT_DOMAINS = {
-    "order": "orders",
-    "refund": "refunds",
-    "fee": "fees",
-    "dispute": "fees",
-    "dispute_won": "fees",
-    "reserve": "fees",
-    "reserve_release": "fees",
-    "payout_deposit": "payouts",
-    "payout_failure": "payouts",
-}
-# What can follow a subject: a difference in the booking (docs/decisions/0002, section 2), or the
-# entry missing, duplicated or in the wrong period.
-SUBJECT_KIND_SUFFIXES = (
-    "tax_mismatch",
-    "shipping_mismatch",
-    "discount_mismatch",
-    "amount_mismatch",
-    "misposted",
-    "unexpected_account",
-    "rounding_difference",
-    "fx_difference",
-    "missing_in_erp",
-    "duplicate_posting",
-    "wrong_period",
-)
 # A payout's missing entries have names of their own (`payout_deposit_missing` is named above).
 PAYOUT_MISSING_KINDS = {"payout_failure_reversal_missing": "payouts"}
 
