@@ -98,7 +98,7 @@ def read_models(sql_dir: Path, schema: str) -> dict[str, str]:
     }
 
 
-def _empty_where_missing(connection: duckdb.DuckDBPyConnection, landed: list[str]) -> None:
+def create_empty_raw_tables(connection: duckdb.DuckDBPyConnection, landed: list[str]) -> None:
     """An empty `raw.<table>` (the landed columns, no rows) for each table nothing landed yet:
     a shop with no payouts so far, no inventory snapshot (Shopify answers today's only), a
     first run. The reconciliation then has nothing to say about it instead of failing."""
@@ -139,11 +139,6 @@ def _empty_where_missing(connection: duckdb.DuckDBPyConnection, landed: list[str
             connection.unregister("empty_input")
 
 
-# Public name for callers outside the engine (the ledger-case test harness): every known raw table
-# empty, as for a first run, with `create_empty_raw_tables(connection, [])`.
-create_empty_raw_tables = _empty_where_missing
-
-
 def reconciliation_connection(
     lake: Lake,
     shops: Sequence[ShopSettings],
@@ -156,7 +151,7 @@ def reconciliation_connection(
     try:
         for schema in ("raw", "staging", "quality", "recon"):
             connection.execute(f"create schema {schema}")
-        _empty_where_missing(connection, define_raw_views(connection, lake))
+        create_empty_raw_tables(connection, define_raw_views(connection, lake))
         define_payout_consistency_view(connection, lake)
         define_config_views(connection, shops)
         define_matching_view(connection, shops)
