@@ -16,7 +16,7 @@ select
     expected.a1210,
     expected.a1220,
     erp.first_transaction_id as transaction_id,
-    cast(greatest(expected.a1000, 0) + greatest(expected.a1205, 0) + greatest(expected.a1210, 0) + greatest(expected.a1220, 0) + greatest(expected.a2200, 0) + greatest(expected.a2300, 0) + greatest(expected.a4000, 0) + greatest(expected.a4050, 0) + greatest(expected.a4090, 0) + greatest(expected.a4100, 0) + greatest(expected.a6100, 0) + greatest(expected.a6150, 0) + greatest(expected.a7900, 0) + greatest(expected.a7950, 0) + greatest(expected.a_other, 0) as decimal(18, 2)) as expected_total
+    expected.expected_total
 from recon.expected_entries as expected
 join recon.erp_records as erp
     on erp.shop_id = expected.shop_id

@@ -94,52 +94,65 @@ with entries as (
         currency_code as currency, -net as a1000, net as a1205, 2 as record_entries
     from staging.stg_shopify__payouts
     where status = 'FAILED'
+),
+
+booked as (
+    select
+        shop_id,
+        entity,
+        shopify_id,
+        entry_kind,
+        domain,
+        business_date,
+        expected_date,
+        is_primary,
+        currency,
+        presentment_currency,
+        balance_type,
+        'shopify-' || shop_id || '-' || entry_kind || '-' || shopify_id as external_id,
+        'shopify:' || entity || ':' || shopify_id as shopify_ref,
+        -- How many entries the rules expect for the record (a failed payout has two).
+        coalesce(record_entries, 1) as record_entries,
+        cast(coalesce(a1000, 0) as decimal(18, 2)) as a1000,
+        cast(
+            coalesce(a1205, 0)
+            + case when debit_account = '1205' then amount when credit_account = '1205' then -amount
+                else 0 end
+            as decimal(18, 2)
+        ) as a1205,
+        cast(
+            case when debit_account = '1210' then amount when credit_account = '1210' then -amount
+                else 0 end
+            as decimal(18, 2)
+        ) as a1210,
+        cast(coalesce(a1220, 0) as decimal(18, 2)) as a1220,
+        cast(coalesce(a2200, 0) as decimal(18, 2)) as a2200,
+        cast(coalesce(a2300, 0) as decimal(18, 2)) as a2300,
+        cast(coalesce(a4000, 0) as decimal(18, 2)) as a4000,
+        cast(coalesce(a4050, 0) as decimal(18, 2)) as a4050,
+        cast(coalesce(a4090, 0) as decimal(18, 2)) as a4090,
+        cast(coalesce(a4100, 0) as decimal(18, 2)) as a4100,
+        cast(
+            case when debit_account = '6100' then amount else 0 end as decimal(18, 2)
+        ) as a6100,
+        cast(
+            case when debit_account = '6150' then amount when credit_account = '6150' then -amount
+                else 0 end
+            as decimal(18, 2)
+        ) as a6150,
+        cast(0 as decimal(18, 2)) as a7900,
+        cast(0 as decimal(18, 2)) as a7950,
+        cast(0 as decimal(18, 2)) as a_other
+    from entries
 )
 
+-- `expected_total`: Σ debits of the entry (what it books), compared with the ledger's.
 select
-    shop_id,
-    entity,
-    shopify_id,
-    entry_kind,
-    domain,
-    business_date,
-    expected_date,
-    is_primary,
-    currency,
-    presentment_currency,
-    balance_type,
-    'shopify-' || shop_id || '-' || entry_kind || '-' || shopify_id as external_id,
-    'shopify:' || entity || ':' || shopify_id as shopify_ref,
-    -- How many entries the rules expect for the record (a failed payout has two).
-    coalesce(record_entries, 1) as record_entries,
-    cast(coalesce(a1000, 0) as decimal(18, 2)) as a1000,
+    *,
     cast(
-        coalesce(a1205, 0)
-        + case when debit_account = '1205' then amount when credit_account = '1205' then -amount
-            else 0 end
-        as decimal(18, 2)
-    ) as a1205,
-    cast(
-        case when debit_account = '1210' then amount when credit_account = '1210' then -amount
-            else 0 end
-        as decimal(18, 2)
-    ) as a1210,
-    cast(coalesce(a1220, 0) as decimal(18, 2)) as a1220,
-    cast(coalesce(a2200, 0) as decimal(18, 2)) as a2200,
-    cast(coalesce(a2300, 0) as decimal(18, 2)) as a2300,
-    cast(coalesce(a4000, 0) as decimal(18, 2)) as a4000,
-    cast(coalesce(a4050, 0) as decimal(18, 2)) as a4050,
-    cast(coalesce(a4090, 0) as decimal(18, 2)) as a4090,
-    cast(coalesce(a4100, 0) as decimal(18, 2)) as a4100,
-    cast(
-        case when debit_account = '6100' then amount else 0 end as decimal(18, 2)
-    ) as a6100,
-    cast(
-        case when debit_account = '6150' then amount when credit_account = '6150' then -amount
-            else 0 end
-        as decimal(18, 2)
-    ) as a6150,
-    cast(0 as decimal(18, 2)) as a7900,
-    cast(0 as decimal(18, 2)) as a7950,
-    cast(0 as decimal(18, 2)) as a_other
-from entries
+        greatest(a1000, 0) + greatest(a1205, 0) + greatest(a1210, 0) + greatest(a1220, 0)
+        + greatest(a2200, 0) + greatest(a2300, 0) + greatest(a4000, 0) + greatest(a4050, 0)
+        + greatest(a4090, 0) + greatest(a4100, 0) + greatest(a6100, 0) + greatest(a6150, 0)
+        + greatest(a7900, 0) + greatest(a7950, 0) + greatest(a_other, 0) as decimal(18, 2)
+    ) as expected_total
+from booked
