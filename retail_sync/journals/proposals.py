@@ -25,6 +25,7 @@ from typing import Any
 from retail_sync.journals.policy import CENT, Route, ShopPolicy
 
 EXTERNAL_ID_PREFIX = "retail-sync-"
+CORRECTION_TOKEN_PREFIX = "retail-sync:exception:"
 ID_LENGTH = 24
 
 
@@ -131,14 +132,23 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:ID_LENGTH]
 
 
+def correction_token(exception_id: str, ledger_date: date) -> str:
+    """The memo token that ties a posted correction to its exception and the ledger date it
+    corrects: `retail-sync:exception:<exception id>:<YYYY-MM-DD>`. The reconciliation reads it
+    (sql/recon/correction_lines.sql), so it stays in the memo when the journal's date moves."""
+    return f"{CORRECTION_TOKEN_PREFIX}{exception_id}:{ledger_date.isoformat()}"
+
+
 def _memo(exception: Mapping[str, Any], trandate: date, count: int) -> str:
-    parts = [f"retail-sync correction of {exception['exception_id']} ({exception['kind']})"]
+    parts = [
+        f"{correction_token(str(exception['exception_id']), trandate)} ({exception['kind']})"
+    ]
     if _text(exception.get("shopify_ref")):
         parts.append(f"Shopify {exception['shopify_ref']}")
     if _text(exception.get("erp_ref")):
         parts.append(f"ERP {exception['erp_ref']}")
     if count > 1:
-        parts.append(f"ledger date {trandate.isoformat()} of {count}")
+        parts.append(f"{count} journals")
     return "; ".join(parts)
 
 

@@ -1,105 +1,27 @@
-"""Where the lifecycle is kept: a SQLAlchemy URL, SQLite by default, PostgreSQL in production."""
+"""Where the lifecycle is kept: the transactional state store (`retail_sync.state`)."""
 
 from __future__ import annotations
 
-import hashlib
-import os
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any, TypeVar
-
-import sqlalchemy as sa
-
 from retail_sync.reconcile.lifecycle.schema import metadata
-from retail_sync.settings import Paths
+from retail_sync.state import (
+    STATE_URL_ENV,
+    StateStore,
+    default_state_url,
+    in_chunks,
+    state_url_from_environment,
+)
 
-STATE_URL_ENV = "RETAIL_SYNC_STATE_URL"
-
-_WRITER_OPTION = "retail_sync_writer"
-# Keeps each IN (…) list well under SQLite's and PostgreSQL's bound-parameter limits.
-_CHUNK = 500
-
-_Value = TypeVar("_Value")
-
-
-def default_state_url(paths: Paths) -> str:
-    """The embedded default: a SQLite file under the home."""
-    return f"sqlite:///{paths.home / 'state' / 'retail_sync.sqlite'}"
-
-
-def state_url_from_environment(paths: Paths) -> str:
-    """`RETAIL_SYNC_STATE_URL` if set (PostgreSQL in production), else the embedded default."""
-    return os.environ.get(STATE_URL_ENV) or default_state_url(paths)
+__all__ = [
+    "STATE_URL_ENV",
+    "LifecycleStore",
+    "default_state_url",
+    "in_chunks",
+    "state_url_from_environment",
+]
 
 
-def in_chunks(values: Sequence[_Value]) -> Iterator[Sequence[_Value]]:
-    """`values` in slices small enough for one IN (…) list."""
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
-
-
-class LifecycleStore:
-    """The transactional store behind a SQLAlchemy URL; tables are created when absent."""
+class LifecycleStore(StateStore):
+    """The state store with the lifecycle's tables (created when absent)."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
-        self.engine = _engine(url)
-        metadata.create_all(self.engine)
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-    def __enter__(self) -> LifecycleStore:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    @property
-    def is_postgresql(self) -> bool:
-        return self.engine.dialect.name == "postgresql"
-
-    @contextmanager
-    def transaction(self, shop_id: str) -> Iterator[sa.Connection]:
-        """A transaction holding the shop's writer lock (one writer per shop)."""
-        with (
-            self.engine.connect().execution_options(**{_WRITER_OPTION: True}) as connection,
-            connection.begin(),
-        ):
-            if self.is_postgresql:
-                # SQLite's BEGIN IMMEDIATE already serializes writers; PostgreSQL locks per shop.
-                connection.execute(
-                    sa.text("select pg_advisory_xact_lock(:key)"), {"key": _lock_key(shop_id)}
-                )
-            yield connection
-
-
-def _lock_key(shop_id: str) -> int:
-    digest = hashlib.sha256(f"retail_sync.lifecycle:{shop_id}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
-
-
-def _engine(url: str) -> sa.Engine:
-    parsed = sa.make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(url, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
-    engine = sa.create_engine(url, connect_args={"timeout": 30})
-
-    # pysqlite starts transactions lazily and never for reads; take the write lock up front so
-    # two writers queue instead of failing on a lock upgrade (SQLAlchemy's documented recipe).
-    @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("pragma journal_mode=wal")
-        cursor.close()
-
-    @sa.event.listens_for(engine, "begin")
-    def _on_begin(connection: sa.Connection) -> None:
-        # Readers take no write lock; with WAL they never wait for a writer.
-        writer = connection.get_execution_options().get(_WRITER_OPTION)
-        connection.exec_driver_sql("begin immediate" if writer else "begin")
-
-    return engine
+        super().__init__(url, metadata)
