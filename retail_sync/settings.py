@@ -46,6 +46,11 @@ class Paths:
         return self.home / "warehouse.duckdb"
 
     @property
+    def policy_file(self) -> Path:
+        """The correction policy (docs/journals.md); absent: the defaults for every shop."""
+        return self.home / "journals.yaml"
+
+    @property
     def world(self) -> Path:
         return self.home / "world"
 

@@ -154,6 +154,22 @@ def test_journal_statuses_survive_a_rerun_and_resolve_when_gone(store: Lifecycle
         set_status(store, SHOP, ["a"], "approved-ish", D3)
 
 
+def test_a_verified_correction_stays_verified_and_reopens_if_the_difference_returns(
+    store: LifecycleStore,
+) -> None:
+    rows = [exception_row("a", D1, "0.40")]
+    record_run(store, SHOP, [D1], rows, D1)
+    assert set_status(store, SHOP, ["a"], "verified", D1) == 1
+    # The re-reconciliation after the posting no longer finds it: verified, not merely resolved.
+    summary = record_run(store, SHOP, [D1], [], D1)
+    assert summary.resolved == 1
+    assert states(store)["a"][0] == "verified"
+    assert [r.exception_id for r in open_exceptions(store, SHOP)] == []
+    # Someone reverses the correction in the ERP: the difference is found again and reopens.
+    assert record_run(store, SHOP, [D1], rows, D2).reopened == 1
+    assert states(store)["a"][0] == "open"
+
+
 def test_open_as_of_a_date_and_daily_history(store: LifecycleStore) -> None:
     record_run(
         store, SHOP, [D1], [exception_row("a", D1, "-4.10"), exception_row("b", D1, "1")], D1

@@ -5,11 +5,12 @@ on every run) has one row here with its first and last seen dates, its latest am
 status. Recording a run, per shop and in one transaction:
 
 - an id seen for the first time is inserted `open` with first_seen = last_seen = the run's day;
-- an id seen again keeps first_seen, moves last_seen and takes the run's amounts; a `resolved` one
-  reopens; statuses the journals stage set (proposed, awaiting_approval, posted, verified) and
-  `waived` are kept;
+- an id seen again keeps first_seen, moves last_seen and takes the run's amounts; a `resolved` or
+  `verified` one reopens; statuses the journals stage set (proposed, awaiting_approval, posted,
+  correction_failed) and `waived` are kept;
 - an id of a business date this run reconciled that the run no longer finds is `resolved` on the
-  run's day (never deleted), unless it is already resolved or waived.
+  run's day (never deleted), unless it is already resolved, waived or verified (our journal fixed
+  it, and the re-reconciliation proved it).
 
 Re-recording the same run leaves the same state. Every status change is appended to an event log,
 and each recorded day keeps a snapshot of the shop's backlog for the history chart.
@@ -34,6 +35,7 @@ from retail_sync.reconcile.lifecycle.read import (
 from retail_sync.reconcile.lifecycle.record import LifecycleSummary, record_run, set_status
 from retail_sync.reconcile.lifecycle.schema import (
     AWAITING_APPROVAL,
+    CORRECTION_FAILED,
     EXCEPTION_FIELDS,
     OPEN,
     POSTED,
@@ -60,6 +62,7 @@ from retail_sync.reconcile.lifecycle.store import (
 
 __all__ = [
     "AWAITING_APPROVAL",
+    "CORRECTION_FAILED",
     "EXCEPTION_FIELDS",
     "OPEN",
     "POSTED",

@@ -131,7 +131,7 @@ def status_events(store: LifecycleStore, shop_id: str) -> list[StatusEvent]:
 def open_exceptions(
     store: LifecycleStore, shop_id: str, *, as_of: date | None = None
 ) -> list[ExceptionRecord]:
-    """The shop's unresolved exceptions (open, proposed, …, verified), now or as of a date.
+    """The shop's unresolved exceptions (open, proposed, …, correction_failed), now or as of a date.
 
     As of a date, the status is the one the event log gives on that day; the amounts are the
     latest recorded.

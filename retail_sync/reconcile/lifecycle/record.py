@@ -12,11 +12,12 @@ import sqlalchemy as sa
 from retail_sync.reconcile.lifecycle.schema import (
     EXCEPTION_FIELDS,
     MONEY_FIELDS,
+    KEPT_WHEN_GONE,
     OPEN,
     RESOLVED,
     STATUSES,
     UNRESOLVED_STATUSES,
-    WAIVED,
+    VERIFIED,
     LifecycleError,
     daily_snapshots_table,
     exception_events_table,
@@ -157,12 +158,12 @@ class _RunChanges:
     def not_found(self, exception_id: str, before: dict[str, Any]) -> None:
         """The run reconciled the exception's date and did not find it: it is resolved.
 
-        Unless it is waived, or a later run than this one saw it.
+        Unless it is waived or verified (closed already), or a later run than this one saw it.
         """
-        if before["status"] == RESOLVED:
+        if before["status"] in (RESOLVED, VERIFIED):
             self.resolved += int(before["resolved_on"] == self.seen_on)
             return
-        if before["status"] == WAIVED or self.seen_on < before["last_seen"]:
+        if before["status"] in KEPT_WHEN_GONE or self.seen_on < before["last_seen"]:
             return
         self.updates.append(
             {
@@ -201,11 +202,14 @@ class _RunChanges:
             after.update(values)
             after["last_seen"] = seen_on
         after["first_seen"] = min(before["first_seen"], seen_on)
-        if before["status"] == RESOLVED and seen_on >= (before["resolved_on"] or seen_on):
+        # Resolved, or verified and the difference is back: it reopens.
+        if before["status"] in (RESOLVED, VERIFIED) and seen_on >= (
+            before["resolved_on"] or before["status_changed_on"]
+        ):
             after.update(
                 status=OPEN, resolved_on=None, reopened_on=seen_on, status_changed_on=seen_on
             )
-            self._event(exception_id, RESOLVED, OPEN)
+            self._event(exception_id, before["status"], OPEN)
         if after["first_seen"] == seen_on:
             self.new += 1
         elif after["reopened_on"] == seen_on:
@@ -331,7 +335,7 @@ def set_status(
                 .values(
                     status=status,
                     status_changed_on=changed_on,
-                    resolved_on=changed_on if status == RESOLVED else None,
+                    resolved_on=changed_on if status in (RESOLVED, VERIFIED) else None,
                 )
             )
             connection.execute(

@@ -15,9 +15,15 @@ POSTED = "posted"
 VERIFIED = "verified"
 RESOLVED = "resolved"
 WAIVED = "waived"
-STATUSES = (OPEN, PROPOSED, AWAITING_APPROVAL, POSTED, VERIFIED, RESOLVED, WAIVED)
+CORRECTION_FAILED = "correction_failed"
+STATUSES = (
+    OPEN, PROPOSED, AWAITING_APPROVAL, POSTED, VERIFIED, RESOLVED, WAIVED, CORRECTION_FAILED
+)  # fmt: skip
 # Statuses in which an exception still needs someone's attention (or the journals stage's).
-UNRESOLVED_STATUSES = (OPEN, PROPOSED, AWAITING_APPROVAL, POSTED, VERIFIED)
+UNRESOLVED_STATUSES = (OPEN, PROPOSED, AWAITING_APPROVAL, POSTED, CORRECTION_FAILED)
+# Closed statuses a run that no longer finds the exception keeps: waived by a person, or verified
+# (our journal landed and the re-reconciliation found the difference gone).
+KEPT_WHEN_GONE = (WAIVED, VERIFIED)
 
 # The row fields a run gives for each exception (the recon `exceptions` partition's columns).
 EXCEPTION_FIELDS = (

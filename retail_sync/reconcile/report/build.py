@@ -57,7 +57,7 @@ LARGEST_OPEN_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("erp_ref", "string", "The ERP transaction"),
     ("account", "string", "GL account"),
     ("counter_account", "string", "The other account (a misposting's, or the offset)"),
-    ("status", "string", "open, proposed, awaiting_approval, posted, verified"),
+    ("status", "string", "open, proposed, awaiting_approval, posted, correction_failed"),
     ("first_seen", "string", "First run that found it"),
     ("age_days", "int", "Days since first seen"),
     ("detail", "string", "What the reconciliation saw"),
