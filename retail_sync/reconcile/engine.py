@@ -32,6 +32,7 @@ from retail_sync.warehouse.lake import Lake
 RECON_OUTPUTS = (
     "exceptions",
     "exception_lines",
+    "corrected_exceptions",
     "holds",
     "match_summary",
     "clearing_rollforward",

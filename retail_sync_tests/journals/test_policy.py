@@ -102,7 +102,8 @@ def test_defaults_follow_accounting_md(tmp_path: Path) -> None:
     assert route("payout_deposit_amount_mismatch", Decimal("10.00")) == "auto"
     assert route("order_duplicate_posting", Decimal("0.01")) == "approval"
     assert route("order_wrong_period", Decimal("0.00")) == "approval"
-    assert route("inventory_on_hand_mismatch", Decimal("25.00")) == "approval"
+    # docs/journals.md: inventory needs an inventory adjustment, not a journal (never by default).
+    assert route("inventory_on_hand_mismatch", Decimal("25.00")) == "never"
     assert route("refund_misposted", Decimal("10.00")) == "approval"  # the model does not say
     for kind in ("orphan_erp_entry", "unexpected_erp_entry", "payout_balance_mismatch"):
         assert route(kind, Decimal("0.00")) == "never"

@@ -21,6 +21,13 @@ from retail_sync.journals.proposals import (
 )
 
 POLICY = ShopPolicy(shop_id="acme-us", subsidiary_id="1")
+# A shop that moves inventory out of `never` (docs/journals.md).
+INVENTORY_BY_APPROVAL = ShopPolicy(
+    shop_id="acme-us",
+    subsidiary_id="1",
+    approval=("*_duplicate_posting", "*_wrong_period", "inventory_*"),
+    never=tuple(kind for kind in POLICY.never if kind != "inventory_*"),
+)
 MARCH_10 = date(2026, 3, 10)
 
 
@@ -138,17 +145,27 @@ def test_duplicate_is_reversed_on_its_own_date() -> None:
 def test_inventory_two_units_short() -> None:
     # accounting.md 2.9: 2 units short at 12.50 give Dr 5100 25.00, Cr 1300 25.00. finance.md: the
     # ERP holds 10, Shopify 8: the 1300 line is 100.00 → 125.00 = +25.00.
-    result = propose(
+    refused = propose(
         exception("inventory_on_hand_mismatch", currency=None, shopify_ref=None),
         lines(("1300", "25.00", MARCH_10), currency="EUR"),
         POLICY,
+    )
+    assert isinstance(refused, Refusal)  # never by default: docs/journals.md, step 3
+    result = propose(
+        exception("inventory_on_hand_mismatch", currency=None, shopify_ref=None),
+        lines(("1300", "25.00", MARCH_10), currency="EUR"),
+        INVENTORY_BY_APPROVAL,
     )
     assert booked(result) == [(MARCH_10, [("1300", "0.00", "25.00"), ("5100", "25.00", "0.00")])]
     assert isinstance(result, Proposal)
     assert result.route == "approval"
     assert result.currency == "EUR"
     custom = ShopPolicy(
-        shop_id="acme-us", subsidiary_id="1", accounts=Accounts(inventory_adjustment="5150")
+        shop_id="acme-us",
+        subsidiary_id="1",
+        approval=INVENTORY_BY_APPROVAL.approval,
+        never=INVENTORY_BY_APPROVAL.never,
+        accounts=Accounts(inventory_adjustment="5150"),
     )
     surplus = propose(
         exception("inventory_missing_in_erp", currency=None),
@@ -159,7 +176,7 @@ def test_inventory_two_units_short() -> None:
     stray = propose(
         exception("inventory_on_hand_mismatch", currency=None),
         lines(("1300", "25.00", MARCH_10), ("5100", "-25.00", MARCH_10)),
-        POLICY,
+        INVENTORY_BY_APPROVAL,
     )
     assert isinstance(stray, Refusal)
     assert "also on 5100" in stray.reason

@@ -14,6 +14,7 @@ and `Journal.change` then misbook it.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 import tempfile
@@ -28,6 +29,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from retail_sync.journals.proposals import EXTERNAL_ID_PREFIX, ProposedJournal, correction_token
 from retail_sync.matching import MatchingRules
 from retail_sync.quality.payouts import define_payout_consistency_view
 from retail_sync.reconcile.engine import (
@@ -87,6 +89,9 @@ class Journal:
     external_id: str | None = None
     shopify_ref: str | None = None  # the memo token, `shopify:<entity>:<id>`
     entry_kind: str | None = None  # the expected entry it was written from, if any
+    # The memo, when it says more than the Shopify reference (a correction's token and free
+    # text): the reference is then read from it as staging does (`shopify:<entity>:<id>`).
+    memo: str | None = None
 
     def move(self, source: str, target: str, amount: Decimal) -> Journal:
         """Book `amount` of `source`'s signed amount on `target` instead (a line is added when
@@ -110,10 +115,15 @@ class Journal:
     def gl_rows(self, shop: ShopSettings) -> list[dict[str, Any]]:
         entity: str | None = None
         shopify_id: int | None = None
-        if self.shopify_ref is not None:
+        if self.memo is not None:
+            found = re.search(r"shopify:([a-z_]+):([0-9]+)", self.memo)
+            if found is not None:
+                entity, shopify_id = found.group(1), int(found.group(2))
+        elif self.shopify_ref is not None:
             match = re.fullmatch(r"shopify:([a-z_]+):([0-9]+)", self.shopify_ref)
             if match is not None:
                 entity, shopify_id = match.group(1), int(match.group(2))
+        memo = self.shopify_ref if self.memo is None else self.memo
         rows = []
         for number, (account, amount) in enumerate(sorted(self.lines.items()), start=1):
             rows.append(
@@ -134,8 +144,8 @@ class Journal:
                     "currency": shop.currency,
                     "shopify_entity": entity,
                     "shopify_id": shopify_id,
-                    "memo": self.shopify_ref,
-                    "header_memo": self.shopify_ref,
+                    "memo": memo,
+                    "header_memo": memo,
                 }
             )
         return rows
@@ -565,9 +575,87 @@ class LedgerCase:
             "select * from recon.clearing_rollforward order by business_date, account"
         )
 
+    def corrected_exceptions(self) -> list[dict[str, Any]]:
+        return self.fetch("select * from recon.corrected_exceptions order by exception_id")
+
+    def check_payouts(
+        self, inconsistent: Iterable[int] = (), unchecked: Iterable[int] = ()
+    ) -> None:
+        """Write the quality check's `quality.payout_consistency` row of every payout so far but
+        those in `unchecked`: consistent, but for the ids in `inconsistent`. (With no rows, as a
+        case starts, every payout is held as not checked.)"""
+        self.flush()
+        held = sorted(set(inconsistent))
+        skipped = sorted(set(unchecked))
+        self.connection.execute("delete from quality.payout_consistency")
+        self.connection.execute(
+            """
+            insert into quality.payout_consistency by name
+            select
+                payouts.shop_id, payouts.business_date, payouts.payout_id, payouts.status,
+                payouts.currency_code, payouts.net as payout_net,
+                coalesce(sums.net, 0) as balance_net,
+                payouts.net - coalesce(sums.net, 0) as variance,
+                coalesce(sums.transactions, 0) as balance_transactions,
+                not list_contains($held, payouts.payout_id) as consistent,
+                timestamptz '2026-01-01 00:00:00+00' as checked_at
+            from staging.stg_shopify__payouts as payouts
+            left join (
+                select shop_id, payout_id, sum(net) as net, count(*) as transactions
+                from staging.stg_shopify__balance_transactions
+                group by all
+            ) as sums using (shop_id, payout_id)
+            where not list_contains($skipped, payouts.payout_id)
+            """,
+            {"held": held, "skipped": skipped},
+        )
+
 
 def lines_by_exception(lines: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
     grouped: dict[str, list[Mapping[str, Any]]] = {}
     for line in lines:
         grouped.setdefault(line["exception_id"], []).append(line)
     return grouped
+
+
+def posted_correction(
+    case: LedgerCase, journal: ProposedJournal, *, trandate: date | None = None
+) -> Journal:
+    """A proposed corrective journal as the ERP holds it once posted: its external id, memo
+    (the `retail-sync:exception:` token) and lines, dated `trandate` when its own date's period
+    was closed (the memo keeps the ledger date it corrects)."""
+    return Journal(
+        transaction_id=case.transaction_id(),
+        trandate=journal.trandate if trandate is None else trandate,
+        lines={line.account: line.amount for line in journal.lines},
+        external_id=journal.external_id,
+        memo=journal.memo,
+    )
+
+
+def correction_of(
+    case: LedgerCase,
+    exception_id: str,
+    ledger_date: date,
+    lines: Mapping[str, Decimal],
+    *,
+    trandate: date | None = None,
+    journal_id: str | None = None,
+    memo: str = "",
+) -> Journal:
+    """A corrective journal of ours written directly (any lines, balanced or not): external id
+    `retail-sync-<journal id>` (24 hex, by default from the exception and date) and the memo
+    token naming `exception_id` and `ledger_date`, then `memo`."""
+    ident = (
+        journal_id
+        or hashlib.sha256(
+            f"{exception_id}|{ledger_date.isoformat()}|{sorted(lines.items())}".encode()
+        ).hexdigest()[:24]
+    )
+    return Journal(
+        transaction_id=case.transaction_id(),
+        trandate=ledger_date if trandate is None else trandate,
+        lines={account: money(amount) for account, amount in lines.items() if amount != 0},
+        external_id=f"{EXTERNAL_ID_PREFIX}{ident}",
+        memo=" ".join(part for part in (correction_token(exception_id, ledger_date), memo) if part),
+    )

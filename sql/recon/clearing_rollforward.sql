@@ -4,11 +4,16 @@
 --   difference = ledger_movement − expected_movement = explained + timing + residual
 -- - expected_movement: what the posting rules say the account moves that day (expected_entries,
 --   by entry kind: charges, refunds, fees, disputes, adjustments, reserves, payouts);
--- - ledger_movement: what the ledger's lines on the account move that day;
--- - explained: Σ the deltas of the exceptions' lines on the account and day (record_exception_lines);
+-- - ledger_movement: what the ledger's lines on the account move that day, our corrective
+--   journals' (correction_lines) included, on their own date;
+-- - explained: Σ the remaining deltas of the exceptions' lines on the account and day
+--   (remaining_lines: the differences as found plus our corrections of them, by ledger date; a
+--   corrected exception's lines remain 0.00);
 -- - timing: entries booked correctly but on another day than their business date (+ on the day
 --   booked, − on the business date; zero over a period unless the booking crosses it, which is a
---   wrong-period exception and so explained, not timing);
+--   wrong-period exception and so explained, not timing); likewise a correction dated later than
+--   the ledger date it corrects (its period was closed): + on the journal's date, − on the
+--   ledger date, whose remaining delta already counts it;
 -- - residual: what nothing explains — journals on the account that no Shopify record, rule or
 --   exception claims. A residual other than 0.00 is itself an exception (clearing_unexplained).
 -- Balances count from the first landed date: the ledger's history before the lake is not read.
@@ -42,29 +47,42 @@ expected_daily as (
     group by all
 ),
 
--- Per journal (erp_entries: every ledger journal, with its amount per account of the chart).
+-- Per journal (erp_entries: every ledger journal but our corrections, with its amount per
+-- account of the chart), and our corrections' lines on their own date.
 ledger as (
-    unpivot (
-        select
-            shop_id, trandate as business_date,
-            sum(a1205) as a1205, sum(a1210) as a1210, sum(a1220) as a1220
-        from recon.erp_entries
-        group by all
+    select shop_id, business_date, account, sum(ledger_movement) as ledger_movement
+    from (
+        unpivot (
+            select
+                shop_id, trandate as business_date,
+                sum(a1205) as a1205, sum(a1210) as a1210, sum(a1220) as a1220
+            from recon.erp_entries
+            group by all
+        )
+        on a1205 as '1205', a1210 as '1210', a1220 as '1220'
+        into name account value ledger_movement
+
+        union all by name
+
+        select shop_id, trandate as business_date, account, amount as ledger_movement
+        from recon.correction_lines
+        where account in ('1205', '1210', '1220')
     )
-    on a1205 as '1205', a1210 as '1210', a1220 as '1220'
-    into name account value ledger_movement
+    group by all
 ),
 
 explained as (
     select shop_id, ledger_date as business_date, account, sum(delta) as explained
-    from recon.record_exception_lines
+    from recon.remaining_lines
     where account in ('1205', '1210', '1220')
     group by all
 ),
 
 -- Bookings of expected entries dated on another day than the entry: the fast path's clean
 -- entries, the full matching's bookings (not under a wrong-period exception, whose lines already
--- move the amounts) and deposits matched by amount and date.
+-- move the amounts) and deposits matched by amount and date; and our corrections of exceptions
+-- the run finds, dated later than the ledger date they correct (an unmatched correction's lines
+-- sit on its own date).
 shifted as (
     select shop_id, business_date, booked_date as trandate, a1205, a1210, a1220
     from recon.clean_entries
@@ -106,6 +124,22 @@ shifted as (
         on lines.shop_id = fallback.shop_id and lines.transaction_id = fallback.transaction_id
     where lines.trandate <> expected.business_date
     group by fallback.shop_id, expected.business_date, lines.trandate, fallback.transaction_id
+
+    union all
+
+    select
+        corrections.shop_id, corrections.ledger_date, corrections.trandate,
+        sum(corrections.amount) filter (where corrections.account = '1205'),
+        sum(corrections.amount) filter (where corrections.account = '1210'),
+        sum(corrections.amount) filter (where corrections.account = '1220')
+    from recon.correction_lines as corrections
+    semi join recon.record_exceptions as found
+        on found.shop_id = corrections.shop_id and found.exception_id = corrections.exception_id
+    where corrections.trandate <> corrections.ledger_date
+        and corrections.account in ('1205', '1210', '1220')
+    group by
+        corrections.shop_id, corrections.ledger_date, corrections.trandate,
+        corrections.transaction_id
 ),
 
 timing as (

@@ -1,5 +1,8 @@
 -- One row per ERP journal entry: the Shopify record it references (memo token
 -- `shopify:<entity>:<id>`), its external id, date and currency, and its net debit per account.
+-- Our own corrective journals (correction_journals) are not entries of any Shopify record: they
+-- are left out here, and so of everything built on this (matching, duplicates, orphans, amount
+-- differences); correction_lines reads them.
 with entries as (
     select
         shop_id,
@@ -34,7 +37,10 @@ with entries as (
             '6100', '6150', '7900', '7950'
         ) then 1 end) as other_lines,
         sum(debit) as total
-    from staging.stg_erp__gl_lines
+    from staging.stg_erp__gl_lines as lines
+    anti join recon.correction_journals as corrections
+        on corrections.shop_id = lines.shop_id
+        and corrections.transaction_id = lines.transaction_id
     group by shop_id, transaction_id
 )
 

@@ -14,7 +14,9 @@ shop-days not reconciled.
 
 # No `from __future__ import annotations`: Dagster reads resource annotations at runtime.
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from datetime import date
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
@@ -26,6 +28,10 @@ from retail_sync.defs.resources import LakeResource, ShopsResource
 from retail_sync.defs.staging.assets import MODEL_INPUTS, staging_location
 from retail_sync.reconcile.engine import RECON_OUTPUTS
 
+if TYPE_CHECKING:
+    from retail_sync.shops import ShopSettings
+    from retail_sync.warehouse.lake import Lake
+
 RECON_KEYS = [dg.AssetKey(["recon", name]) for name in RECON_OUTPUTS]
 STAGING_KEYS = [dg.AssetKey(["staging", *staging_location(model)]) for model in MODEL_INPUTS]
 DESCRIPTIONS = {
@@ -33,6 +39,9 @@ DESCRIPTIONS = {
     "deterministic id (sql/recon/exceptions.sql).",
     "exception_lines": "Per exception, the difference on each account it touches: the rules' "
     "amount, the ledger's and the delta, with the ledger date (sql/recon/exception_lines.sql).",
+    "corrected_exceptions": "Exceptions our corrective journals put right: every line's remaining "
+    "delta is 0.00, with what the corrections booked, their external ids and latest date "
+    "(sql/recon/corrected_exceptions.sql).",
     "holds": "Records the reconciliation cannot vouch for (an inconsistent payout, a "
     "quarantined record), with the reason: their shop-day is not reconciled and no journal is "
     "proposed for them (sql/recon/holds.sql).",
@@ -65,13 +74,34 @@ DESCRIPTIONS = {
 def reconciliation(
     context: dg.AssetExecutionContext, lake: LakeResource, shops: ShopsResource
 ) -> Iterator[dg.MaterializeResult]:
-    from retail_sync.reconcile.engine import reconciliation_connection
-    from retail_sync.warehouse.lake import write_partition
-
     the_lake = lake.lake()
     partitions = partitions_of(context)
     run_shops = {shop_id for _, shop_id in partitions}
     settings = [shop for shop in shops.shops().values() if shop.id in run_shops]
+    rows, holds = write_reconciliation(the_lake, settings, partitions)
+    if holds:
+        context.log.warning(
+            f"{len(holds)} record(s) held in {len({hold['partition'] for hold in holds})} "
+            "shop-day(s); the rest is reconciled (see recon/holds)"
+        )
+    for name in RECON_OUTPUTS:
+        metadata = rows_metadata(rows[name])
+        if name == "holds":
+            metadata |= _holds_metadata(holds)
+        yield dg.MaterializeResult(asset_key=["recon", name], metadata=metadata)
+
+
+def write_reconciliation(
+    the_lake: "Lake", settings: "Sequence[ShopSettings]", partitions: "Sequence[tuple[date, str]]"
+) -> tuple[dict[str, dict[str, int]], list[dict[str, str]]]:
+    """Reconcile the shops of `settings` and write every output's rows of `partitions`.
+
+    Returns the rows written per output and partition key, and the held records of those
+    partitions. The journals' verification calls it again after posting, on the ledger re-read.
+    """
+    from retail_sync.reconcile.engine import reconciliation_connection
+    from retail_sync.warehouse.lake import write_partition
+
     rows: dict[str, dict[str, int]] = {name: {} for name in RECON_OUTPUTS}
     holds: list[dict[str, str]] = []
     run_partitions = set(partitions)
@@ -102,16 +132,7 @@ def reconciliation(
                         "detail": detail.replace("|", "\\|"),
                     }
                 )
-    if holds:
-        context.log.warning(
-            f"{len(holds)} record(s) held in {len({hold['partition'] for hold in holds})} "
-            "shop-day(s); the rest is reconciled (see recon/holds)"
-        )
-    for name in RECON_OUTPUTS:
-        metadata = rows_metadata(rows[name])
-        if name == "holds":
-            metadata |= _holds_metadata(holds)
-        yield dg.MaterializeResult(asset_key=["recon", name], metadata=metadata)
+    return rows, holds
 
 
 HOLDS_SHOWN = 50
