@@ -61,8 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for add_command in (
-        _add_demo_command, _add_dev_command, _add_ingest_command, _add_runs_command,
-        _add_sandbox_command,
+        _add_demo_command, _add_dev_command, _add_ingest_command, _add_journals_command,
+        _add_runs_command, _add_sandbox_command,
     ):  # fmt: skip
         add_command(commands)
     return parser
@@ -115,6 +115,39 @@ def _add_ingest_command(commands: Any) -> None:
     )
     ingest.add_argument("--start", type=_iso_date, required=True, help="first business date")
     ingest.add_argument("--end", type=_iso_date, required=True, help="last business date")
+
+
+def _add_journals_command(commands: Any) -> None:
+    journals = commands.add_parser(
+        "journals",
+        help="list, show, approve, reject corrective journals; waive exceptions",
+        description="Corrective journals (docs/journals.md). `approve` posts the proposal and "
+        "verifies it at once, as materializing journals/approved in the UI does; `reject` "
+        "records why and it is never posted; `waive` closes an exception without a journal. "
+        "The name recorded is --as (default: your login name), marked self-declared.",
+    )
+    _add_home_argument(journals)
+    verbs = journals.add_subparsers(
+        dest="journals_command", metavar="JOURNALS_COMMAND", parser_class=_Parser
+    )
+    verbs.required = True
+    listing = verbs.add_parser("list", help="proposals, newest first")
+    listing.add_argument("--shop", default=None, help="one shop only")
+    listing.add_argument(
+        "--status", action="append", default=[], help="e.g. awaiting_approval (repeatable)"
+    )
+    show = verbs.add_parser("show", help="one proposal: its exception, journals and lines")
+    show.add_argument("proposal_id", metavar="ID")
+    for verb, what in (("approve", "approve, post and verify"), ("reject", "reject")):
+        decide = verbs.add_parser(verb, help=f"{what} a proposal awaiting approval")
+        decide.add_argument("proposal_id", metavar="ID")
+        decide.add_argument("--reason", default="", required=verb == "reject", help="why")
+        decide.add_argument("--as", dest="actor", default=None, help="who (self-declared)")
+    waive = verbs.add_parser("waive", help="close an exception without a journal")
+    waive.add_argument("exception_id", metavar="EXCEPTION_ID")
+    waive.add_argument("--shop", required=True, help="the exception's shop")
+    waive.add_argument("--reason", required=True, help="why")
+    waive.add_argument("--as", dest="actor", default=None, help="who (self-declared)")
 
 
 def _add_runs_command(commands: Any) -> None:
@@ -207,6 +240,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_dev(args)
         if args.command == "ingest":
             return _run_ingest(args)
+        if args.command == "journals":
+            return _run_journals(args)
         if args.command == "runs":
             return _run_runs(args)
         if args.command == "sandbox":
@@ -375,6 +410,28 @@ def _run_runs(args: argparse.Namespace) -> int:
         print(f"freed the pool slots of {run}")
     if not freed:
         print("no run holds a pool slot it should not")
+    return 0
+
+
+def _run_journals(args: argparse.Namespace) -> int:
+    from retail_sync.app import journals
+
+    paths = _resolve_paths(args.home)
+    if "DAGSTER_HOME" not in os.environ:
+        prepare_embedded_instance(paths)
+    verb = args.journals_command
+    if verb == "list":
+        print(journals.list_proposals(paths, shop_id=args.shop, statuses=args.status))
+    elif verb == "show":
+        print(journals.show_proposal(paths, args.proposal_id))
+    elif verb in ("approve", "reject"):
+        print(journals.decide(paths, args.proposal_id, verb, reason=args.reason, actor=args.actor))
+    else:
+        print(
+            journals.waive(
+                paths, args.shop, args.exception_id, reason=args.reason, actor=args.actor
+            )
+        )
     return 0
 
 

@@ -7,6 +7,7 @@ import os
 import dagster as dg
 
 from retail_sync.defs.erp import assets as erp_assets
+from retail_sync.defs.journals.assets import journal_assets, journals_resources
 from retail_sync.defs.quality.checks import quality_checks
 from retail_sync.defs.quality.freshness import with_freshness_policies
 from retail_sync.defs.reconcile import assets as reconcile_assets
@@ -22,9 +23,11 @@ from retail_sync.defs.resources import (
 )
 from retail_sync.defs.sandbox import assets as sandbox_assets
 from retail_sync.defs.settlement.jobs import (
+    approve_journal_job,
     ingest_job,
     nightly_settlement_job,
     publish_catalog_job,
+    reject_journal_job,
     sandbox_setup_job,
 )
 from retail_sync.defs.settlement.schedules import (
@@ -61,10 +64,18 @@ def build_definitions(paths: Paths, *, shopify_base_url: str | None = None) -> d
                     ]
                 ),
                 *reconcile_report_assets,
+                *journal_assets,
             ]
         ),
         asset_checks=quality_checks,
-        jobs=[nightly_settlement_job, sandbox_setup_job, ingest_job, publish_catalog_job],
+        jobs=[
+            nightly_settlement_job,
+            sandbox_setup_job,
+            ingest_job,
+            publish_catalog_job,
+            approve_journal_job,
+            reject_journal_job,
+        ],
         schedules=[nightly_settlement_schedule],
         sensors=[shop_registry_sensor, stale_run_slots_sensor],
         resources={
@@ -75,6 +86,7 @@ def build_definitions(paths: Paths, *, shopify_base_url: str | None = None) -> d
             "sandbox": SandboxWorldResource(path=str(paths.world)),
             "warehouse": WarehouseResource(catalog=str(paths.warehouse)),
             **reconcile_report_resources(paths),
+            **journals_resources(paths),
         },
     )
 

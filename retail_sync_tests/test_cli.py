@@ -27,13 +27,20 @@ def test_version() -> None:
 def test_help_lists_the_commands() -> None:
     completed = _run("--help")
     assert completed.returncode == 0
-    for command in ("demo", "dev", "sandbox"):
+    for command in ("demo", "dev", "journals", "sandbox"):
         assert command in completed.stdout
 
 
 @pytest.mark.parametrize(
     "arguments",
-    [("frobnicate",), ("--no-such-option",), ("demo", "--days", "zero"), ("demo", "--days", "-3")],
+    [
+        ("frobnicate",),
+        ("--no-such-option",),
+        ("demo", "--days", "zero"),
+        ("demo", "--days", "-3"),
+        ("journals", "reject", "0123abcd"),  # a rejection needs --reason
+        ("journals", "waive", "exc_1", "--reason", "x"),  # and a waiver its --shop
+    ],
 )
 def test_bad_input_is_one_line_and_exit_2(arguments: tuple[str, ...]) -> None:
     completed = _run(*arguments)
@@ -58,6 +65,8 @@ def _commands_with_bad_input(file: Path, missing: Path) -> dict[str, list[str]]:
         "demo": ["demo", *home],
         "dev": ["dev", *home],
         "ingest": ["ingest", *home, "--start", "2026-11-01", "--end", "2026-11-01"],
+        "journals list": ["journals", *home, "list"],
+        "journals approve": ["journals", *home, "approve", "0123abcd"],
         "runs recover": ["runs", *home, "recover"],
         "runs free": ["runs", *home, "free", "0123abcd"],
         "sandbox generate": [
@@ -73,7 +82,8 @@ def test_every_command_refuses_bad_input_in_one_line_without_a_traceback(tmp_pat
     file.write_text("not a folder")
     commands = _commands_with_bad_input(file, tmp_path / "no-such-world")
     subcommands = {name.split()[0] for name in commands}
-    assert subcommands == {"demo", "dev", "ingest", "runs", "sandbox"}  # a new command joins here
+    # A new command joins here.
+    assert subcommands == {"demo", "dev", "ingest", "journals", "runs", "sandbox"}
     for name, arguments in commands.items():
         completed = _run(*arguments)
         assert completed.returncode in (1, 2), (name, completed.returncode, completed.stderr)

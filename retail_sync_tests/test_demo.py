@@ -3,6 +3,7 @@ embedded (SQLite) instance, the truth table in the lake; a second run replaces r
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +31,14 @@ def test_demo_runs_the_nightly_job_on_the_embedded_instance(tmp_path: Path) -> N
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert "succeeded (nightly_settlement)" in completed.stdout
     assert "retail-sync dev" in completed.stdout
+    # The auto-corrections are posted and verified; the summary says so, and what waits.
+    journals = re.findall(
+        r": (\d+) posted \(([0-9.]+) [A-Z]{3}\), (\d+) verified, (\d+) awaiting approval",
+        completed.stdout,
+    )
+    assert journals, completed.stdout[-3000:]
+    assert all(posted == verified for posted, _, verified, _ in journals), journals
+    assert sum(int(posted) for posted, *_ in journals) > 0, journals
 
     truth = home / "lake" / "sandbox" / "truth" / "discrepancies" / "part-0.parquet"
     lake_rows = duckdb.sql(f"select count(*) from '{truth}'").fetchall()[0][0]

@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -50,8 +52,10 @@ def serve_sandbox(paths: Paths, world: World) -> Iterator[SandboxEndpoints]:
     from retail_sync.sandbox.shopify import start_shopify_simulator
 
     state = paths.home / "netsuite-state"
-    # The ERP simulator keeps what was posted to it; a regenerated world starts a fresh ledger.
+    # The ERP simulator keeps what was posted to it; a regenerated world starts a fresh ledger,
+    # and so a fresh state store: its outbox and lifecycle describe the ledger just thrown away.
     shutil.rmtree(state, ignore_errors=True)
+    _reset_embedded_state(paths)
     shops = []
     for shop in world.shops:
         variable = token_variable(shop["id"])
@@ -73,6 +77,18 @@ def serve_sandbox(paths: Paths, world: World) -> Iterator[SandboxEndpoints]:
     finally:
         shopify.stop()
         netsuite.stop()
+
+
+def _reset_embedded_state(paths: Paths) -> None:
+    """Remove the embedded state store (SQLite under the home); one named by
+    RETAIL_SYNC_STATE_URL is the operator's and is left alone."""
+    from retail_sync.reconcile.lifecycle import STATE_URL_ENV, default_state_url
+
+    if os.environ.get(STATE_URL_ENV):
+        return
+    database = Path(default_state_url(paths).removeprefix("sqlite:///"))
+    for suffix in ("", "-wal", "-shm"):
+        database.with_name(database.name + suffix).unlink(missing_ok=True)
 
 
 def _run(
@@ -113,6 +129,55 @@ def _summary(result: dg.ExecuteInProcessResult, outcome: RunOutcome) -> list[str
     return lines
 
 
+def run_nightly(
+    paths: Paths,
+    instance: dg.DagsterInstance,
+    endpoints: SandboxEndpoints,
+    first: date,
+    last: date,
+    shops: Sequence[str],
+) -> tuple[dg.ExecuteInProcessResult, RunOutcome]:
+    """The nightly settlement over first..last for `shops`, against the served sandbox."""
+    definitions = build_definitions(paths, shopify_base_url=endpoints.shopify_url)
+    return _run(
+        definitions.resolve_job_def(NIGHTLY_SETTLEMENT_JOB),
+        instance,
+        run_config=QUIET_LOGS,
+        tags=settlement_range_tags(first, last, shops),
+    )
+
+
+def journals_summary(paths: Paths, shop_ids: Sequence[str]) -> list[str]:
+    """Corrective journals after the run: posted (count, amount), awaiting approval, failed."""
+    from retail_sync.journals.store import JournalStore
+    from retail_sync.reconcile.lifecycle import LifecycleStore, state_url_from_environment
+
+    lines = ["Corrective journals (docs/journals.md):"]
+    with LifecycleStore(state_url_from_environment(paths)) as lifecycle:
+        journals = JournalStore(lifecycle)
+        for shop_id in shop_ids:
+            records = journals.proposals(shop_id)
+            currency = next((record.currency for record in records), "")
+
+            def total(statuses: tuple[str, ...], chosen: list[Any] = records) -> tuple[int, Any]:
+                picked = [record for record in chosen if record.status in statuses]
+                return len(picked), sum((record.amount for record in picked), Decimal("0.00"))
+
+            posted, posted_amount = total(("posted", "verified", "correction_failed"))
+            verified, _ = total(("verified",))
+            awaiting, awaiting_amount = total(("awaiting_approval",))
+            failed, _ = total(("correction_failed", "post_failed"))
+            lines.append(
+                f"  {shop_id}: {posted} posted ({posted_amount} {currency}), {verified} verified, "
+                f"{awaiting} awaiting approval ({awaiting_amount} {currency}), {failed} failed"
+            )
+    lines.append(
+        "  Approve or reject in the UI (journals/approved, journals/rejected) or with "
+        "`retail-sync journals list|approve|reject`."
+    )
+    return lines
+
+
 def run_demo(paths: Paths, *, seed: int, days: int, orders_per_day: int) -> str:
     """Generate a world, serve it, run the nightly settlement over it; return a summary."""
     definitions = build_definitions(paths)
@@ -140,15 +205,11 @@ def run_demo(paths: Paths, *, seed: int, days: int, orders_per_day: int) -> str:
         known_shops = instance.get_dynamic_partitions(SHOP_PARTITIONS)
         with serve_sandbox(paths, world) as endpoints:
             check_configuration(paths)
-            nightly, nightly_outcome = _run(
-                build_definitions(paths, shopify_base_url=endpoints.shopify_url).resolve_job_def(
-                    NIGHTLY_SETTLEMENT_JOB
-                ),
-                instance,
-                run_config=QUIET_LOGS,
-                tags=settlement_range_tags(first, last, known_shops),
+            nightly, nightly_outcome = run_nightly(
+                paths, instance, endpoints, first, last, known_shops
             )
     lines = [*_summary(setup, setup_outcome), "", *_summary(nightly, nightly_outcome)]
+    lines += ["", *journals_summary(paths, shop_ids)]
     lines += [
         "",
         f"Business dates {first} .. {last} for shops {', '.join(shop_ids)} "

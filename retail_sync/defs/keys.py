@@ -12,6 +12,7 @@ STAGING_GROUP = "staging"
 RECONCILE_GROUP = "reconcile"
 WAREHOUSE_GROUP = "warehouse"
 SANDBOX_GROUP = "sandbox"
+JOURNALS_GROUP = "journals"
 
 PARTITION_KEY_SEPARATOR = "|"
 

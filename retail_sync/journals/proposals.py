@@ -25,7 +25,7 @@ from typing import Any
 from retail_sync.journals.policy import CENT, Route, ShopPolicy
 
 EXTERNAL_ID_PREFIX = "retail-sync-"
-CORRECTION_TOKEN_PREFIX = "retail-sync:exception:"
+CORRECTION_TOKEN_PREFIX = "retail-sync:exception:"  # noqa: S105 (a memo token, not a secret)
 ID_LENGTH = 24
 
 
@@ -140,9 +140,7 @@ def correction_token(exception_id: str, ledger_date: date) -> str:
 
 
 def _memo(exception: Mapping[str, Any], trandate: date, count: int) -> str:
-    parts = [
-        f"{correction_token(str(exception['exception_id']), trandate)} ({exception['kind']})"
-    ]
+    parts = [f"{correction_token(str(exception['exception_id']), trandate)} ({exception['kind']})"]
     if _text(exception.get("shopify_ref")):
         parts.append(f"Shopify {exception['shopify_ref']}")
     if _text(exception.get("erp_ref")):

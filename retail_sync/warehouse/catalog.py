@@ -152,9 +152,9 @@ def define_catalog(
     # The reconciliation as the pipeline published it (per date and shop, after the checks), not
     # its SQL models recomputed live: reading it is instant, and it is what the reports show.
     summary.views["recon"] = define_published_views(connection, lake, "recon")
-    created, skipped = define_models(connection, "journals", sql_dir)
-    summary.views["journals"] = created
-    summary.skipped |= skipped
+    # The journals' state as the pipeline last published it from the state store
+    # (defs/journals/export.py): proposals, journal_lines, outbox, audit, exception_status.
+    summary.views["journals"] = define_published_views(connection, lake, "journals")
 
 
 def define_published_views(

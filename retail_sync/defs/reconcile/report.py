@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 # when the code location loads.
 
 SETTLEMENT_REPORT_KEY = dg.AssetKey(["recon", "settlement_report"])
+# The report follows the journals' verification (defs/journals/assets.py imports this module).
+VERIFICATION_KEY = dg.AssetKey(["journals", "verification"])
 
 
 class StateStoreResource(dg.ConfigurableResource):
@@ -105,7 +107,7 @@ def _largest_open_table(rows: list[dict[str, Any]]) -> dg.TableMetadataValue:
     specs=[
         dg.AssetSpec(
             SETTLEMENT_REPORT_KEY,
-            deps=RECON_KEYS,
+            deps=[*RECON_KEYS, VERIFICATION_KEY],
             skippable=True,
             group_name=RECONCILE_GROUP,
             description="Settlement report per business date and shop: matched %, exceptions "
@@ -125,6 +127,8 @@ def settlement_report(
     state: StateStoreResource,
     reports: ReportsResource,
 ) -> Iterator[dg.AssetMaterialization]:
+    from retail_sync.defs.journals.assets import partition_figures
+    from retail_sync.journals.store import JournalStore
     from retail_sync.reconcile.lifecycle import record_run
     from retail_sync.reconcile.report import (
         largest_open_rows,
@@ -140,6 +144,7 @@ def settlement_report(
     for business_date, shop_id in partitions_of(context):
         dates_by_shop[shop_id].append(business_date)
     with state.store() as store:
+        journals = JournalStore(store)
         for shop_id, dates in sorted(dates_by_shop.items()):
             if config.seen_on:
                 seen_on = date.fromisoformat(config.seen_on)
@@ -184,6 +189,7 @@ def settlement_report(
                         "holds": dg.MetadataValue.md(_holds_markdown(report)),
                         "seen_on": report.seen_on.isoformat(),
                         "report": dg.MetadataValue.path(str(page)),
+                        **partition_figures(journals, shop_id, partition.business_date),
                     },
                 )
 

@@ -5,6 +5,7 @@ from typing import Any
 import dagster as dg
 
 from retail_sync.defs.erp import assets as erp_assets
+from retail_sync.defs.journals.assets import JOURNAL_KEYS
 from retail_sync.defs.keys import WAREHOUSE_GROUP
 from retail_sync.defs.metadata import markdown_table
 from retail_sync.defs.reconcile.assets import RECON_KEYS
@@ -25,7 +26,7 @@ RAW_ASSETS = [
 
 
 @dg.asset(
-    deps=[*RAW_ASSETS, *staging_assets, *RECON_KEYS],
+    deps=[*RAW_ASSETS, *staging_assets, *RECON_KEYS, *JOURNAL_KEYS],
     group_name=WAREHOUSE_GROUP,
     pool="duckdb_writer",
     description="A DuckDB file of views (schemas raw, staging, recon, journals) over the lake, "

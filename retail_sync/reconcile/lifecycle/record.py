@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from retail_sync.reconcile.lifecycle.schema import (
     EXCEPTION_FIELDS,
-    MONEY_FIELDS,
     KEPT_WHEN_GONE,
+    MONEY_FIELDS,
     OPEN,
     RESOLVED,
     STATUSES,
