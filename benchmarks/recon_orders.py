@@ -398,8 +398,17 @@ def _engine_connection(data: Path) -> object:
     each a table, computed once in dependency order (retail_sync/reconcile/engine.py)."""
     from retail_sync.reconcile.engine import materialize_models
 
+    from retail_sync.quality.payouts import define_payout_consistency_view
+    from retail_sync.reconcile.engine import create_empty_raw_tables
+    from retail_sync.warehouse.lake import Lake
+
     connection = _engine_settings(data)
     _config_views(connection)
+    # What recon.holds reads besides staging: no quarantine and no payout checked (the scale
+    # data has no payouts, so nothing is held), as the engine sees a lake without them.
+    connection.execute("create schema if not exists quality")
+    create_empty_raw_tables(connection, [])
+    define_payout_consistency_view(connection, Lake(data / "no-quality-lake"))
     for path in sorted((data / STAGING).glob("*.parquet")):
         connection.execute(
             f"create view staging.{path.stem} as select * from read_parquet('{path}')"

@@ -186,6 +186,26 @@ def test_the_payout_check_holds_the_payout_instead_of_stopping_the_run(
     assert inconsistent_payouts(lake, "alpen-supply") == set()
 
 
+def test_no_journal_is_proposed_for_a_held_record(nightly: NightlyRun) -> None:
+    from retail_sync.journals.store import JournalStore
+    from retail_sync.reconcile.lifecycle import LifecycleStore, state_url_from_environment
+
+    held = dict(
+        duckdb.sql(
+            f"select exception_id, hold_reason from read_parquet('{nightly.paths.lake}/recon/"
+            "shopify/exceptions/**/*.parquet', union_by_name = true) where held"
+        ).fetchall()
+    )
+    assert held, "the held payout's exceptions are marked held"
+    assert all(
+        "payout_inconsistent" in reason or "quarantined" in reason for reason in held.values()
+    )
+    with LifecycleStore(state_url_from_environment(nightly.paths)) as lifecycle:
+        proposed = {record.exception_id for record in JournalStore(lifecycle).proposals()}
+    assert proposed, "the other exceptions get proposals"
+    assert not proposed & set(held)
+
+
 def test_the_report_says_what_is_held_and_why(nightly: NightlyRun) -> None:
     reports = nightly.materializations(["recon", "settlement_report"])
     payout_day = reports[partition_key(date.fromisoformat(PAYOUT_DAY), AFFECTED_SHOP)]
@@ -218,15 +238,21 @@ def test_the_report_says_what_is_held_and_why(nightly: NightlyRun) -> None:
 
 def test_the_other_shop_days_are_unaffected(nightly: NightlyRun) -> None:
     reports = nightly.materializations(["recon", "settlement_report"])
+    verified = 0
     for day in (FIRST, LAST):
         report = reports[partition_key(day, "alpen-supply")]
-        # Nothing of alpen-supply is held; its days are not reconciled only because the tiny
-        # world gives them open exceptions (a tax and a deposit difference, a missing order).
+        # Nothing of alpen-supply is held. The tiny world's differences on its days (a tax and a
+        # deposit difference, a missing order) are within the default policy's limits: the
+        # journals step posts their corrections and verifies them, so the days end reconciled.
         assert _value(report, "held_records") == 0
-        assert _value(report, "status") == "open exceptions"
-        assert _value(report, "reconciled") is False
+        assert _value(report, "status") == "reconciled"
+        assert _value(report, "reconciled") is True
+        assert _value(report, "journals_failed") == 0
+        verified += int(_value(report, "journals_verified"))
         summary = _value(report, "summary")
-        assert "held" not in summary and "unexplained difference" not in summary
+        assert "**Reconciled**: nothing held" in summary, summary
+        assert "Not reconciled" not in summary, summary
+    assert verified > 0
     # The held shop's other records are still reconciled: its order exceptions were found.
     exceptions = duckdb.sql(
         f"select kind from read_parquet('{nightly.paths.lake}/recon/shopify/exceptions/"
