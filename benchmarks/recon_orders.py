@@ -396,10 +396,8 @@ def _exception_models() -> dict[str, str]:
 def _engine_connection(data: Path) -> object:
     """The adapter views, then the engine's models over them, as the engine computes them:
     each a table, computed once in dependency order (retail_sync/reconcile/engine.py)."""
-    from retail_sync.reconcile.engine import materialize_models
-
     from retail_sync.quality.payouts import define_payout_consistency_view
-    from retail_sync.reconcile.engine import create_empty_raw_tables
+    from retail_sync.reconcile.engine import create_empty_raw_tables, materialize_models
     from retail_sync.warehouse.lake import Lake
 
     connection = _engine_settings(data)

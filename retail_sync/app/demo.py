@@ -178,31 +178,53 @@ def journals_summary(paths: Paths, shop_ids: Sequence[str]) -> list[str]:
     return lines
 
 
+@dataclass(frozen=True)
+class DemoWorld:
+    """The generated world, its business dates and its shops (as registered partitions)."""
+
+    world: World
+    first: date
+    last: date
+    shop_ids: list[str]
+    known_shops: Sequence[str]
+
+
+def set_up_world(
+    paths: Paths, instance: dg.DagsterInstance, *, seed: int, days: int, orders_per_day: int
+) -> tuple[dg.ExecuteInProcessResult, RunOutcome, DemoWorld]:
+    """Run the sandbox set-up job (generate the world, land its truth) and register its shops."""
+    setup, outcome = _run(
+        build_definitions(paths).resolve_job_def(SANDBOX_SETUP_JOB),
+        instance,
+        run_config=QUIET_LOGS
+        | {
+            "ops": {
+                "sandbox_world": {
+                    "config": {"seed": seed, "days": days, "orders_per_day": orders_per_day}
+                }
+            }
+        },
+    )
+    world = World.open(paths.world)
+    shop_ids = sorted(shop["id"] for shop in world.shops)
+    first = date.fromisoformat(world.manifest["start"])
+    last = first + timedelta(days=int(world.manifest["days"]) - 1)
+    instance.add_dynamic_partitions(SHOP_PARTITIONS, shop_ids)
+    known = instance.get_dynamic_partitions(SHOP_PARTITIONS)
+    return setup, outcome, DemoWorld(world, first, last, shop_ids, known)
+
+
 def run_demo(paths: Paths, *, seed: int, days: int, orders_per_day: int) -> str:
     """Generate a world, serve it, run the nightly settlement over it; return a summary."""
-    definitions = build_definitions(paths)
     paths.home.mkdir(parents=True, exist_ok=True)
     with dg.DagsterInstance.get() as instance:
         # A demo killed earlier must not hold the pools this one needs.
         recover_stale_runs(instance, log=lambda line: print(f"retail-sync: {line}"))
-        setup, setup_outcome = _run(
-            definitions.resolve_job_def(SANDBOX_SETUP_JOB),
-            instance,
-            run_config=QUIET_LOGS
-            | {
-                "ops": {
-                    "sandbox_world": {
-                        "config": {"seed": seed, "days": days, "orders_per_day": orders_per_day}
-                    }
-                }
-            },
+        setup, setup_outcome, demo_world = set_up_world(
+            paths, instance, seed=seed, days=days, orders_per_day=orders_per_day
         )
-        world = World.open(paths.world)
-        shop_ids = sorted(shop["id"] for shop in world.shops)
-        first = date.fromisoformat(world.manifest["start"])
-        last = first + timedelta(days=int(world.manifest["days"]) - 1)
-        instance.add_dynamic_partitions(SHOP_PARTITIONS, shop_ids)
-        known_shops = instance.get_dynamic_partitions(SHOP_PARTITIONS)
+        world, first, last = demo_world.world, demo_world.first, demo_world.last
+        shop_ids, known_shops = demo_world.shop_ids, demo_world.known_shops
         with serve_sandbox(paths, world) as endpoints:
             check_configuration(paths)
             nightly, nightly_outcome = run_nightly(

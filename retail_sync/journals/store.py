@@ -1309,29 +1309,9 @@ class JournalStore:
         now: datetime,
     ) -> None:
         """An attempt's outcome is unknown or it failed transiently: the row stays `sending`."""
-        at = utc(now)
-        row = self._require_outbox(journal_id)
-        with self.state.transaction(row.shop_id) as connection:
-            connection.execute(
-                outbox_table.update()
-                .where(outbox_table.c.journal_id == journal_id)
-                .values(
-                    last_code=code,
-                    last_error=message,
-                    correlation_id=correlation_id,
-                    updated_at=at,
-                )
-            )
-            _audit_outbox(
-                connection,
-                at,
-                row,
-                "post_uncertain",
-                erp_status="unknown",
-                erp_code=code,
-                correlation_id=correlation_id,
-                detail=message,
-            )
+        self._record_unposted(
+            journal_id, None, "post_uncertain", "unknown", code, message, correlation_id, now
+        )
 
     def record_rejected(
         self,
@@ -1343,26 +1323,50 @@ class JournalStore:
         now: datetime,
     ) -> None:
         """The ERP refused the journal: outbox row `failed` (settle_proposal then fails it)."""
+        self._record_unposted(
+            journal_id,
+            OUTBOX_FAILED,
+            "erp_rejected",
+            "rejected",
+            code,
+            message,
+            correlation_id,
+            now,
+        )
+
+    def _record_unposted(
+        self,
+        journal_id: str,
+        status: str | None,
+        action: str,
+        erp_status: str,
+        code: str | None,
+        message: str,
+        correlation_id: str | None,
+        now: datetime,
+    ) -> None:
+        """An attempt that did not land: its code and message on the outbox row (and `status`,
+        when given), and an audit row `action`."""
         at = utc(now)
         row = self._require_outbox(journal_id)
+        values: dict[str, Any] = {
+            "last_code": code,
+            "last_error": message,
+            "correlation_id": correlation_id,
+            "updated_at": at,
+        }
+        if status is not None:
+            values["status"] = status
         with self.state.transaction(row.shop_id) as connection:
             connection.execute(
-                outbox_table.update()
-                .where(outbox_table.c.journal_id == journal_id)
-                .values(
-                    status=OUTBOX_FAILED,
-                    last_code=code,
-                    last_error=message,
-                    correlation_id=correlation_id,
-                    updated_at=at,
-                )
+                outbox_table.update().where(outbox_table.c.journal_id == journal_id).values(values)
             )
             _audit_outbox(
                 connection,
                 at,
                 row,
-                "rejected",
-                erp_status="rejected",
+                action,
+                erp_status=erp_status,
                 erp_code=code,
                 correlation_id=correlation_id,
                 detail=message,

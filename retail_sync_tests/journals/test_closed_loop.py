@@ -13,7 +13,6 @@ import csv
 import os
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,22 +21,12 @@ import dagster as dg
 import duckdb
 import pytest
 
-from retail_sync.app.demo import (
-    QUIET_LOGS,
-    _run,
-    journals_summary,
-    run_nightly,
-    serve_sandbox,
-)
+from retail_sync.app.demo import journals_summary, run_nightly, serve_sandbox, set_up_world
 from retail_sync.cli import prepare_embedded_instance
-from retail_sync.definitions import build_definitions
-from retail_sync.defs.partitions import SHOP_PARTITIONS
-from retail_sync.defs.settlement.jobs import SANDBOX_SETUP_JOB
 from retail_sync.erp.netsuite import netsuite_erp_from_env
 from retail_sync.journals.policy import ShopPolicy
 from retail_sync.journals.store import JournalStore, ProposalRecord
 from retail_sync.reconcile.lifecycle import LifecycleStore, exceptions, state_url_from_environment
-from retail_sync.sandbox.world import World
 from retail_sync.settings import HOME_ENV, Paths
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.long]
@@ -90,26 +79,10 @@ def _by_ref(records: list[ProposalRecord], lifecycle: LifecycleStore) -> dict[tu
 
 def test_one_night_posts_and_verifies_the_auto_corrections_approvals_wait(home: Paths) -> None:
     paths = home
-    definitions = build_definitions(paths)
     with dg.DagsterInstance.get() as instance:
-        _run(
-            definitions.resolve_job_def(SANDBOX_SETUP_JOB),
-            instance,
-            run_config=QUIET_LOGS
-            | {
-                "ops": {
-                    "sandbox_world": {
-                        "config": {"seed": SEED, "days": DAYS, "orders_per_day": ORDERS}
-                    }
-                }
-            },
-        )
-        world = World.open(paths.world)
-        shop_ids = sorted(shop["id"] for shop in world.shops)
-        first = date.fromisoformat(world.manifest["start"])
-        last = first + timedelta(days=DAYS - 1)
-        instance.add_dynamic_partitions(SHOP_PARTITIONS, shop_ids)
-        known = instance.get_dynamic_partitions(SHOP_PARTITIONS)
+        _, _, demo = set_up_world(paths, instance, seed=SEED, days=DAYS, orders_per_day=ORDERS)
+        world, first, last = demo.world, demo.first, demo.last
+        shop_ids, known = demo.shop_ids, demo.known_shops
         with serve_sandbox(paths, world) as endpoints:
             from retail_sync.sandbox.netsuite import SANDBOX_CREDENTIALS
 
@@ -173,8 +146,10 @@ def test_one_night_posts_and_verifies_the_auto_corrections_approvals_wait(home: 
             if approval:
                 from retail_sync.app.journals import decide
 
-                approve = [r for r in approval if r.amount > 0][: max(1, len(approval) // 2)]
-                reject = [r for r in approval if r not in approve]
+                # Two of each: every approval posts and re-reconciles (a run each).
+                approve = [r for r in approval if r.amount > 0][:2]
+                reject = [r for r in approval if r not in approve][:2]
+                untouched = [r for r in approval if r not in approve and r not in reject]
                 for record in approve:
                     decide(paths, record.proposal_id, "approve", reason="checked", actor="ana")
                 for record in reject:
@@ -191,4 +166,8 @@ def test_one_night_posts_and_verifies_the_auto_corrections_approvals_wait(home: 
                     assert {j.external_id for j in record.journals} <= set(final)
                 for record in reject:
                     assert after[record.proposal_id].status == "rejected"
+                    assert after[record.proposal_id].decision_reason == "not ours"
+                    assert not {j.external_id for j in record.journals} & set(final)
+                for record in untouched:
+                    assert after[record.proposal_id].status == "awaiting_approval"
                     assert not {j.external_id for j in record.journals} & set(final)
