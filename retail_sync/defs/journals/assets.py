@@ -257,7 +257,7 @@ def journal_proposals(
     state: StateStoreResource,
     policy: PolicyResource,
 ) -> dg.MaterializeResult:
-    from retail_sync.journals.proposals import Proposal, propose
+    from retail_sync.journals.proposals import Proposal, Refusal, propose
     from retail_sync.reconcile.lifecycle import WAIVED, exceptions, record_run
     from retail_sync.reconcile.report import read_recon_partition
 
@@ -299,7 +299,16 @@ def journal_proposals(
                 if row["exception_id"] in waived:
                     continue
                 if row.get("held"):
+                    # A refusal, not a skip: it also withdraws a proposal made before the hold.
                     totals["held"] += 1
+                    refusals.append(
+                        Refusal(
+                            exception_id=row["exception_id"],
+                            kind=row["kind"],
+                            reason=f"held by the reconciliation ({row.get('hold_reason')}): "
+                            "no journal until the hold clears",
+                        )
+                    )
                     continue
                 result = propose(row, lines_by_exception.get(row["exception_id"], []), shop_policy)
                 if isinstance(result, Proposal):
