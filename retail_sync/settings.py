@@ -10,6 +10,7 @@ from retail_sync.errors import ConfigurationError
 
 HOME_ENV = "RETAIL_SYNC_HOME"
 SHOPS_ENV = "RETAIL_SYNC_SHOPS"
+POLICY_FILE_ENV = "RETAIL_SYNC_POLICY_FILE"
 DEFAULT_HOME = ".retail_sync"
 
 
@@ -47,8 +48,10 @@ class Paths:
 
     @property
     def policy_file(self) -> Path:
-        """The correction policy (docs/journals.md); absent: the defaults for every shop."""
-        return self.home / "journals.yaml"
+        """The correction policy (docs/journals.md): `RETAIL_SYNC_POLICY_FILE`, else
+        `<home>/journals.yaml`; absent, the defaults for every shop."""
+        override = os.environ.get(POLICY_FILE_ENV)
+        return Path(override).expanduser().absolute() if override else self.home / "journals.yaml"
 
     @property
     def world(self) -> Path:

@@ -173,3 +173,28 @@ def test_a_configuration_error_inside_a_run_is_not_retried(
         and "NETSUITE_ACCOUNT_ID is not set" in str(event.event_specific_data)
     ]
     assert failures
+
+
+def test_a_bad_policy_file_is_refused_with_its_line_before_a_run(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from retail_sync.defs.preflight import check_configuration
+    from retail_sync.journals.policy import PolicyError
+    from retail_sync.settings import Paths
+
+    paths = Paths.from_environment()
+    check_configuration(paths)  # no policy file: the defaults, nothing to refuse
+    (home / "journals.yaml").write_text(
+        'shops:\n  north-outfitters:\n    subsidiary_id: "1"\n    rounding_tolerance: "0.051"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(PolicyError, match=r"journals\.yaml:4: "):
+        check_configuration(paths)
+    elsewhere = home / "policy" / "corrections.yaml"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text("shops: [1]\n", encoding="utf-8")
+    monkeypatch.setenv("RETAIL_SYNC_POLICY_FILE", str(elsewhere))
+    with pytest.raises(PolicyError, match=r"corrections\.yaml:1: "):
+        check_configuration(Paths.from_environment())
+    # Ingest does not read the policy: a broken one does not stop it.
+    check_configuration(Paths.from_environment(), policy=False)

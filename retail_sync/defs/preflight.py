@@ -48,6 +48,15 @@ def check_business_dates(start: date, end: date) -> None:
         raise SettingsError(f"--end {end} is before --start {start}")
 
 
+def check_policy(paths: Paths, shops: Sequence[ShopSettings]) -> None:
+    """The correction policy file, when there is one, reads (docs/journals.md): PolicyError
+    naming the file and the line otherwise."""
+    from retail_sync.journals.policy import load_policy
+
+    if paths.policy_file.exists():
+        load_policy(paths.policy_file, shops)
+
+
 def check_configuration(
     paths: Paths,
     *,
@@ -55,6 +64,7 @@ def check_configuration(
     dates: tuple[date, date] | None = None,
     shopify_tokens: bool = True,
     erp: bool = True,
+    policy: bool = True,
 ) -> list[ShopSettings]:
     """Check what a run will need; returns the chosen shops (every shop when none are named)."""
     shops = {shop.id: shop for shop in load_shops(paths.shops_file)}
@@ -71,4 +81,6 @@ def check_configuration(
         check_shopify_tokens(chosen)
     if erp:
         check_erp_environment()
+    if policy:
+        check_policy(paths, list(shops.values()))
     return chosen

@@ -26,7 +26,6 @@ partition as an `AssetObservation` and its run totals on the materialization.
 
 # No `from __future__ import annotations`: Dagster reads config and resource annotations at runtime.
 
-import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
@@ -64,7 +63,6 @@ APPROVED_KEY = dg.AssetKey(["journals", "approved"])
 REJECTED_KEY = dg.AssetKey(["journals", "rejected"])
 JOURNAL_KEYS = [PROPOSALS_KEY, POSTINGS_KEY, VERIFICATION_KEY]
 
-POLICY_FILE_ENV = "RETAIL_SYNC_POLICY_FILE"
 SHOWN = 50
 ZERO = Decimal("0.00")
 
@@ -90,10 +88,8 @@ class PolicyResource(dg.ConfigurableResource):
 
 
 def journals_resources(paths: Paths) -> dict[str, dg.ConfigurableResource]:
-    """`policy`: RETAIL_SYNC_POLICY_FILE, else `<home>/journals.yaml`."""
-    return {
-        "policy": PolicyResource(path=os.environ.get(POLICY_FILE_ENV) or str(paths.policy_file))
-    }
+    """`policy`: RETAIL_SYNC_POLICY_FILE, else `<home>/journals.yaml` (`Paths.policy_file`)."""
+    return {"policy": PolicyResource(path=str(paths.policy_file))}
 
 
 class SeenOnConfig(dg.Config):
