@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -27,6 +28,20 @@ class PostgresDatabase:
     password: str
     name: str
 
+    @property
+    def url(self) -> str:
+        """Its SQLAlchemy URL (psycopg2), password included."""
+        import sqlalchemy as sa
+
+        return sa.URL.create(
+            "postgresql+psycopg2",
+            username=self.user,
+            password=self.password or None,
+            host=self.host,
+            port=self.port,
+            database=self.name,
+        ).render_as_string(hide_password=False)
+
     def connect(self):  # type: ignore[no-untyped-def]
         import psycopg2
 
@@ -46,9 +61,10 @@ def _server_parameters() -> dict[str, object]:
     }
 
 
-@pytest.fixture
-def postgres_database() -> Iterator[PostgresDatabase]:
-    """A new database on the test server; no server fails under CI=true, skips otherwise."""
+@contextmanager
+def created_database(prefix: str = "retail_sync_test") -> Iterator[PostgresDatabase]:
+    """A new, uniquely named database on the test server, dropped afterwards; no server fails
+    under CI=true and skips otherwise."""
     import psycopg2
 
     parameters = _server_parameters()
@@ -63,7 +79,7 @@ def postgres_database() -> Iterator[PostgresDatabase]:
             pytest.fail(message)
         pytest.skip(message)
     admin.autocommit = True
-    name = f"retail_sync_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with admin.cursor() as cursor:
         cursor.execute(f'CREATE DATABASE "{name}"')
     try:
@@ -78,6 +94,13 @@ def postgres_database() -> Iterator[PostgresDatabase]:
         with admin.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[PostgresDatabase]:
+    """A new database on the test server for one test."""
+    with created_database() as database:
+        yield database
 
 
 LONG_TIMEOUT_SECONDS = 900

@@ -11,8 +11,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -21,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from retail_sync.erp.netsuite import NetSuiteClient, NetSuiteERP
 from retail_sync.journals import store as journal_store
@@ -31,7 +28,7 @@ from retail_sync.journals.store import JournalStore
 from retail_sync.sandbox.netsuite import start_netsuite_simulator
 from retail_sync.sandbox.serving import RunningServer
 from retail_sync.state import StateStore
-from retail_sync_tests.conftest import PG_URL_ENV, _server_parameters
+from retail_sync_tests.conftest import created_database
 from retail_sync_tests.erp.conftest import make_client
 from retail_sync_tests.erp.netsuite_world import write_erp_world
 
@@ -58,36 +55,8 @@ class Ticker:
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
     """A PostgreSQL database for this module; fails under CI=true without a server."""
-    import psycopg2
-
-    parameters = _server_parameters()
-    try:
-        admin = psycopg2.connect(connect_timeout=5, **parameters)
-    except psycopg2.OperationalError as error:
-        message = (
-            f"PostgreSQL not reachable at {parameters['host']}:{parameters['port']} "
-            f"(set {PG_URL_ENV}): {str(error).strip()}"
-        )
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    admin.autocommit = True
-    name = f"retail_sync_journals_{uuid.uuid4().hex[:12]}"
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield sa.URL.create(
-            "postgresql+psycopg2",
-            username=str(parameters["user"]),
-            password=str(parameters["password"]) or None,
-            host=str(parameters["host"]),
-            port=int(parameters["port"]),  # type: ignore[call-overload]
-            database=name,
-        ).render_as_string(hide_password=False)
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with created_database("retail_sync_journals") as database:
+        yield database.url
 
 
 def fresh_state(url: str) -> StateStore:
