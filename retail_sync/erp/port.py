@@ -196,6 +196,7 @@ class PostResult:
     status: PostStatus
     external_id: str
     erp_id: str
+    correlation_id: str | None = None  # the creating request's, when the ERP answered it
 
 
 @dataclass(frozen=True)

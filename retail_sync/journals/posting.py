@@ -218,7 +218,11 @@ class _Pass:
         failpoint("journals.post.after_erp_call")
         failpoint("journals.post.before_outbox_update")
         landed = self.store.record_landed(
-            row.journal_id, erp_id=result.erp_id, how=result.status, now=self.now()
+            row.journal_id,
+            erp_id=result.erp_id,
+            how=result.status,
+            now=self.now(),
+            correlation_id=result.correlation_id,
         )
         failpoint("journals.post.after_outbox_update")
         if landed:

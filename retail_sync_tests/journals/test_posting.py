@@ -123,6 +123,11 @@ def test_approved_proposals_post_once_and_a_second_pass_posts_nothing(
         "exc-rejected": REJECTED,
     }
     assert all(actions == ["posted"] for actions in landed_events(store).values())
+    # Each post is audited with the correlation id of the request that created it.
+    posted_audit = [event for event in store.audit(SHOP) if event.action == "posted"]
+    assert len(posted_audit) == 5
+    assert all(event.correlation_id for event in posted_audit)
+    assert len({event.correlation_id for event in posted_audit}) == 5
     requests = netsuite.simulator.requests_seen
     again = post_approved(store, netsuite.erp, SHOP, now=Ticker())
     assert (again.posted, again.already_posted, again.amount) == (0, 0, Decimal("0.00"))

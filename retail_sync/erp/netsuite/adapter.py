@@ -261,8 +261,10 @@ class NetSuiteERP:
         last: ERPError | None = None
         for attempt in range(1, policy.max_attempts + 1):
             try:
-                erp_id = self.client.create_journal(body)
-                return PostResult("posted", draft.external_id, erp_id)
+                created = self.client.create_journal(body)
+                return PostResult(
+                    "posted", draft.external_id, created.erp_id, created.correlation_id
+                )
             except ERPRejected as error:
                 existing = self._lookup_id(draft.external_id)
                 if existing is not None:

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -44,6 +44,11 @@ def printable(text: str, limit: int = 300) -> str:
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class CreatedJournal(NamedTuple):
+    erp_id: str
+    correlation_id: str | None
 
 
 def _correlation(response: httpx.Response, fallback: str | None = None) -> str | None:
@@ -305,12 +310,19 @@ class NetSuiteClient:
             offset += len(items)
 
     # ---- journal entries ---------------------------------------------------------------
-    def create_journal(self, body: dict[str, Any]) -> str:
-        """POST a journal entry; return its internal id (from `Location`)."""
+    def create_journal(self, body: dict[str, Any]) -> CreatedJournal:
+        """POST a journal entry; its internal id (from `Location`) and the request's
+        correlation id."""
         response = self.request("POST", "/record/v1/journalentry", json_body=body, idempotent=False)
-        return _id_from_location(response)
+        return CreatedJournal(
+            _id_from_location(response),
+            _correlation(response, response.request.headers.get("X-Request-Id")),
+        )
 
     def upsert_journal(self, external_id: str, body: dict[str, Any]) -> str:
+        """PUT by external id: creates the entry, or on an existing one ADDS the body's lines to
+        its sublist (no `?replace=line`). Never used to post (NetSuiteERP.post_journal POSTs and
+        resolves doubt by lookup); it edits an entry as a person in NetSuite would."""
         response = self.request(
             "PUT",
             f"/record/v1/journalentry/eid:{urllib.parse.quote(external_id)}",
