@@ -819,7 +819,11 @@ class JournalStore:
         reason: str,
         now: datetime,
     ) -> ProposalRecord:
-        """Approve or reject a proposal awaiting approval (a reason is required to reject)."""
+        """Approve or reject a proposal awaiting approval (a reason is required to reject).
+
+        Approving a `post_failed` proposal (the ERP refused one of its journals: an inactive
+        account, a period locked after the pass read the periods) posts it again on the next
+        pass, once the cause is fixed in the ERP."""
         at = utc(now)
         if decision not in ("approve", "reject"):
             raise JournalError(f"decision {decision!r} is neither approve nor reject")
@@ -834,11 +838,30 @@ class JournalStore:
                     proposals_table.c.proposal_id == proposal_id
                 )
             ).scalar_one()
-            if status != AWAITING_APPROVAL:
+            retry = decision == "approve" and status == POST_FAILED
+            if status != AWAITING_APPROVAL and not retry:
                 raise JournalError(
                     f"proposal {proposal_id} is {status}: only a proposal awaiting approval "
-                    f"can be {'approved' if decision == 'approve' else 'rejected'}"
+                    + (
+                        "(or one the ERP refused, to post it again) can be approved"
+                        if decision == "approve"
+                        else "can be rejected"
+                    )
                 )
+            detail = None
+            if retry:
+                # The ERP refused these journals, so none of them is in it (a refusal of a
+                # duplicate external id resolves to already_posted instead): their outbox rows
+                # go, and the next pass plans them again (periods included) and posts them.
+                refused = connection.execute(
+                    outbox_table.delete()
+                    .where(
+                        outbox_table.c.proposal_id == proposal_id,
+                        outbox_table.c.status == OUTBOX_FAILED,
+                    )
+                    .returning(outbox_table.c.journal_id)
+                ).all()
+                detail = f"post again after the ERP refused {len(refused)} journal(s)"
             new_status = APPROVED if decision == "approve" else REJECTED
             connection.execute(
                 proposals_table.update()
@@ -861,6 +884,7 @@ class JournalStore:
                 proposal_id=proposal_id,
                 exception_id=found.exception_id,
                 reason=reason,
+                detail=detail,
             )
         decided = self.proposal(proposal_id)
         assert decided is not None

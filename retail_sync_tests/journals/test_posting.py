@@ -26,6 +26,7 @@ from retail_sync.journals.store import (
     POSTED,
     REJECTED,
     Actor,
+    JournalError,
     JournalStore,
     PostingBusy,
 )
@@ -329,6 +330,33 @@ def test_a_refused_journal_fails_its_proposal_and_stops_its_other_journals(
     assert refused.journals[1].journal_id not in outbox  # never started
     assert netsuite.counts() == {fine.journals[0].external_id: 1}
     assert post_approved(store, netsuite.erp, SHOP, now=Ticker()).failed == ()
+
+    # Someone adds 1300 to the chart in NetSuite and approves the proposal again: it posts, both
+    # journals, once each; a refused proposal cannot be rejected (only retried or waived).
+    with pytest.raises(JournalError, match="can be rejected"):
+        store.decide(refused.proposal_id, "reject", actor=ALICE, reason="no", now=T0)
+    simulator = netsuite.simulator.store
+    with simulator.lock:
+        simulator.con.execute(
+            "INSERT INTO account VALUES (9130, '1300', 'Inventory', 'Inventory', "
+            "'OthCurrAsset', 'F')"
+        )
+    retried = store.decide(refused.proposal_id, "approve", actor=ALICE, reason="fixed", now=T0)
+    assert retried.status == "approved"
+    again = post_approved(store, netsuite.erp, SHOP, now=Ticker())
+    assert (again.posted, again.failed) == (2, ())
+    assert store.proposal(refused.proposal_id).status == POSTED  # type: ignore[union-attr]
+    assert netsuite.counts() == {
+        fine.journals[0].external_id: 1,
+        refused.journals[0].external_id: 1,
+        refused.journals[1].external_id: 1,
+    }
+    retry_audit = [
+        event
+        for event in store.audit(SHOP)
+        if event.proposal_id == refused.proposal_id and event.action == "approved"
+    ]
+    assert retry_audit[-1].detail == "post again after the ERP refused 1 journal(s)"
 
 
 # ---- the posting lock -----------------------------------------------------------------------

@@ -330,9 +330,12 @@ def journal_proposals(
             totals["withdrawn"] += sync.withdrawn
             _sync_lifecycle(lifecycle, journals, shop_id, seen_on)
             _observe_partitions(context, journals, shop_id, dates)
+            # Waiting for a person: a decision, or (refused by the ERP) a retry once fixed.
             awaiting_ids += [
                 record.proposal_id
-                for record in journals.proposals(shop_id, statuses=["awaiting_approval"])
+                for record in journals.proposals(
+                    shop_id, statuses=["awaiting_approval", "post_failed"]
+                )
             ]
         _register_awaiting(context, journals, awaiting_ids)
         publish_state(the_lake, lifecycle)
@@ -344,7 +347,7 @@ def journal_proposals(
             "held": totals["held"],
             "superseded": totals["superseded"],
             "withdrawn": totals["withdrawn"],
-            "awaiting_approval": len(awaiting_ids),
+            "awaiting_a_person": len(awaiting_ids),
             "policy": dg.MetadataValue.text(the_policy.source),
         }
     )
