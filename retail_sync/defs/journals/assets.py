@@ -47,8 +47,10 @@ from retail_sync.defs.staging.assets import write_staging
 from retail_sync.settings import Paths
 
 if TYPE_CHECKING:
+    from retail_sync.erp.port import ERPPort
     from retail_sync.journals.policy import Policy
     from retail_sync.journals.store import JournalStore, ProposalRecord
+    from retail_sync.journals.verification import VerificationSummary
     from retail_sync.reconcile.lifecycle import LifecycleStore
     from retail_sync.shops import ShopSettings
     from retail_sync.warehouse.lake import Lake
@@ -152,7 +154,6 @@ def _sync_lifecycle(
     journals: "JournalStore",
     shop_id: str,
     on: date,
-    proposal_ids: Iterable[str] | None = None,
 ) -> int:
     """Carry the journals' state of the shop's exceptions into the lifecycle's status."""
     from retail_sync.reconcile.lifecycle import exceptions, set_status
@@ -493,11 +494,11 @@ def journal_postings(
 
 def verify_shop(
     the_lake: "Lake",
-    erp_port: Any,
+    erp_port: "ERPPort",
     journals: "JournalStore",
     shop: "ShopSettings",
     run_dates: Iterable[date],
-) -> tuple[Any, list[date]]:
+) -> tuple["VerificationSummary | None", list[date]]:
     """Re-read the ledger for the dates the shop's posted journals touch, reconcile again, and
     verify them. Returns the verification summary and the dates re-read."""
     from retail_sync.erp.landing import land_gl_lines, quarantine_dir
@@ -506,12 +507,11 @@ def verify_shop(
     posted = journals.proposals(shop.id, statuses=["posted"])
     if not posted:
         return None, []
-    touched: set[date] = set()
-    for record in posted:
-        touched.add(record.business_date)
-        for entry in journals.outbox(shop.id):
-            if entry.proposal_id == record.proposal_id:
-                touched.update({entry.posting_date, entry.original_date})
+    posted_ids = {record.proposal_id for record in posted}
+    touched = {record.business_date for record in posted}
+    for entry in journals.outbox(shop.id):
+        if entry.proposal_id in posted_ids:
+            touched.update({entry.posting_date, entry.original_date})
     for day in sorted(touched):
         iso = day.isoformat()
         land_gl_lines(
