@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from retail_sync.reconcile.lifecycle import (
     LifecycleError,
@@ -60,14 +59,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LifecycleS
         url = default_state_url(Paths(tmp_path))
     else:
         database: PostgresDatabase = request.getfixturevalue("postgres_database")
-        url = sa.URL.create(
-            "postgresql+psycopg2",
-            username=database.user,
-            password=database.password or None,
-            host=database.host,
-            port=database.port,
-            database=database.name,
-        ).render_as_string(hide_password=False)
+        url = database.url
     with LifecycleStore(url) as opened:
         yield opened
 
