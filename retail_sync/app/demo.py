@@ -151,13 +151,15 @@ def journals_summary(paths: Paths, shop_ids: Sequence[str]) -> list[str]:
     """Corrective journals after the run: posted (count, amount), awaiting approval, failed."""
     from retail_sync.journals.store import JournalStore
     from retail_sync.reconcile.lifecycle import LifecycleStore, state_url_from_environment
+    from retail_sync.shops import load_shops
 
+    currencies = {shop.id: shop.currency for shop in load_shops(paths.shops_file)}
     lines = ["Corrective journals (docs/journals.md):"]
     with LifecycleStore(state_url_from_environment(paths)) as lifecycle:
         journals = JournalStore(lifecycle)
         for shop_id in shop_ids:
             records = journals.proposals(shop_id)
-            currency = next((record.currency for record in records), "")
+            currency = currencies.get(shop_id, "")
 
             def total(statuses: tuple[str, ...], chosen: list[Any] = records) -> tuple[int, Any]:
                 picked = [record for record in chosen if record.status in statuses]

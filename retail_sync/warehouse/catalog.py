@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import duckdb
@@ -19,8 +20,10 @@ from retail_sync.shops import ShopSettings
 from retail_sync.warehouse.lake import Lake
 
 SCHEMAS = ("raw", "staging", "recon", "journals")
-# Top-level sql/ of the repository: one model per file, `<schema>/<view name>.sql`.
-SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+# The package's SQL models (retail_sync/sql, shipped as package data and read through
+# importlib.resources, so an installed wheel reconciles too): one model per file,
+# `<schema>/<view name>.sql`. The package is installed as files, never zipped.
+SQL_DIR = Path(str(resources.files("retail_sync").joinpath("sql")))
 
 
 @dataclass

@@ -431,7 +431,9 @@ def test_the_hash_key_is_never_in_the_policys_repr() -> None:
 
 def test_the_refunds_staging_model_still_reads_a_null_note(tmp_path: Path) -> None:
     out = land_lines(tmp_path, [dumps(order(1) | {"refunds": [refund(10, NOTE)]})])
-    sql = (Path(__file__).parents[2] / "sql/staging/stg_shopify__order_refunds.sql").read_text()
+    sql = (
+        Path(__file__).parents[2] / "retail_sync/sql/staging/stg_shopify__order_refunds.sql"
+    ).read_text()
     con = duckdb.connect()
     con.execute("CREATE SCHEMA raw; CREATE SCHEMA staging")
     con.execute(
