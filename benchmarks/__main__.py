@@ -114,7 +114,7 @@ def run(size: str, runs: int) -> list[Figure]:
     )
     table.append(
         Figure(
-            "order reconciliation (engine, retail_sync/sql/recon)",
+            "order reconciliation (engine, sql/recon)",
             round(ours.seconds, 3),
             "s",
             f"{ours.seconds / floor.seconds:.2f}x floor",

@@ -1,7 +1,7 @@
 """Order reconciliation over scale data, three ways, each run as its own process.
 
 - `floor`: a bare DuckDB hash join of orders and GL lines on the order key (the physical floor).
-- `duckdb`: the reconciliation engine itself, the models of retail_sync/sql/recon/ (read from disk), over the
+- `duckdb`: the reconciliation engine itself, the models of sql/recon/ (read from disk), over the
   scale Parquet exposed through adapter views named and shaped as the staging relations they
   read; it writes `recon.exceptions` to Parquet, as the asset does.
 - `pandas`: per order and account, what the posting rules expect vs what the ledger holds,
@@ -376,7 +376,7 @@ def _adapter_views(connection: object, data: Path) -> None:
 
 
 def _exception_models() -> dict[str, str]:
-    """The models of retail_sync/sql/recon (read from disk now) that `recon.exceptions` and
+    """The models of sql/recon (read from disk now) that `recon.exceptions` and
     `recon.exception_lines` need, by name."""
     import re
 

@@ -3,7 +3,7 @@
 A kind of a booked entry reads `<subject>_<suffix>`: the subject names the entry (an order, a
 refund, a fee, …) and the suffix what is wrong with its booking. A few kinds have names of their
 own. The world format's truth (sandbox), the correction policy (journals) and the SQL of
-retail_sync/sql/recon all use these names; this module is the one list of them in Python.
+sql/recon all use these names; this module is the one list of them in Python.
 """
 
 from __future__ import annotations

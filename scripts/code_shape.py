@@ -3,7 +3,8 @@
     python scripts/code_shape.py [--top N] [ROOT]
 
 Counts physical lines (a function from its `def` or first decorator to its last line) over
-`retail_sync/` (its SQL models included), `retail_sync_tests/` and `benchmarks/` below ROOT (default: the checkout).
+`retail_sync/` (its SQL models included), `retail_sync_tests/` and `benchmarks/` below ROOT
+(default: the checkout).
 """
 
 from __future__ import annotations

@@ -135,7 +135,7 @@ def _digest(text: str) -> str:
 def correction_token(exception_id: str, ledger_date: date) -> str:
     """The memo token that ties a posted correction to its exception and the ledger date it
     corrects: `retail-sync:exception:<exception id>:<YYYY-MM-DD>`. The reconciliation reads it
-    (retail_sync/sql/recon/correction_lines.sql), so it stays in the memo when the journal's date moves."""
+    (sql/recon/correction_lines.sql), so it stays in the memo when the journal's date moves."""
     return f"{CORRECTION_TOKEN_PREFIX}{exception_id}:{ledger_date.isoformat()}"
 
 

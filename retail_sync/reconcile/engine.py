@@ -1,4 +1,4 @@
-"""Run the reconciliation: the SQL models of retail_sync/sql/recon over staging, materialized in DuckDB.
+"""Run the reconciliation: the SQL models of sql/recon over staging, materialized in DuckDB.
 
 The models are views in the analyst catalog; here they run as tables, each computed once in
 dependency order (a view referenced by several models would be recomputed by each). Staging comes
@@ -27,7 +27,7 @@ from retail_sync.warehouse.catalog import (
 )
 from retail_sync.warehouse.lake import Lake
 
-# What the reconciliation publishes per (business date, shop): each is a model of retail_sync/sql/recon and an
+# What the reconciliation publishes per (business date, shop): each is a model of sql/recon and an
 # entity of the lake's `recon/shopify` zone.
 RECON_OUTPUTS = (
     "exceptions",

@@ -1,6 +1,6 @@
 """The benchmark scale data: every discrepancy kind of the world generator present in its truth,
 a balanced ledger, stable output for a seed, the DuckDB and pandas reconciliations agreeing, and
-the reconciliation engine (retail_sync/sql/recon over the scale data's adapter views) finding the truth's order
+the reconciliation engine (sql/recon over the scale data's adapter views) finding the truth's order
 discrepancies."""
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """Ledger cases: hand-written Shopify records and ERP journals, reconciled in memory.
 
 No simulators and no lake: an in-memory DuckDB holds every raw table empty, the config and
-matching views of one shop, and the staging models materialized from retail_sync/sql/staging (empty tables
+matching views of one shop, and the staging models materialized from sql/staging (empty tables
 with their real column types). A case inserts its Shopify records straight into the staging
 tables, by column name and only into the columns each table has (so a case keeps working while
 staging gains columns), books ERP journals as `staging.stg_erp__gl_lines` rows and materializes
-the retail_sync/sql/recon models over them, as the engine does (docs/decisions/0002, "Test plan").
+the sql/recon models over them, as the engine does (docs/decisions/0002, "Test plan").
 
 A correct journal comes from the rules: `correct_journals()` computes `recon.expected_entries`
 with no ledger and writes one line per nonzero account of every expected entry. `Journal.move`
@@ -531,7 +531,7 @@ class LedgerCase:
         )
 
     def reconcile(self) -> float:
-        """Materialize every retail_sync/sql/recon model over the case (again); returns the seconds taken."""
+        """Materialize every sql/recon model over the case (again); returns the seconds taken."""
         self.flush()
         started = time.perf_counter()
         self._materialize(self._recon_models)

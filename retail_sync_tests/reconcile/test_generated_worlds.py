@@ -2,7 +2,7 @@
 
 Three seeded 30-day worlds (two shops, every injected kind, misbookings over random accounts of
 the whole chart in every entry kind included) go through both simulators into a lake
-(retail_sync_tests/reconcile/harness.py), then the SQL models of retail_sync/sql/recon run over it. The
+(retail_sync_tests/reconcile/harness.py), then the SQL models of sql/recon run over it. The
 exceptions must equal `truth/discrepancies.csv` row for row: kind, shop, both references,
 account, counter account, variance to the cent and business date; each exception's lines must
 equal its rows of `truth/discrepancy_lines.csv` (account, delta to the cent, ledger date); and no

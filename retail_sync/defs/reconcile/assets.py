@@ -1,4 +1,4 @@
-"""Reconciliation: the SQL models of retail_sync/sql/recon over staging, published per business date × shop.
+"""Reconciliation: the SQL models of sql/recon over staging, published per business date × shop.
 
 One multi-asset computes the reconciliation once for the run's shops (every landed date: an order
 may be booked on another day than it happened, a payout is matched by id, not by date) and writes
@@ -36,22 +36,22 @@ RECON_KEYS = [dg.AssetKey(["recon", name]) for name in RECON_OUTPUTS]
 STAGING_KEYS = [dg.AssetKey(["staging", *staging_location(model)]) for model in MODEL_INPUTS]
 DESCRIPTIONS = {
     "exceptions": "Every difference between Shopify and the ledger, classified, with a "
-    "deterministic id (retail_sync/sql/recon/exceptions.sql).",
+    "deterministic id (sql/recon/exceptions.sql).",
     "exception_lines": "Per exception, the difference on each account it touches: the rules' "
-    "amount, the ledger's and the delta, with the ledger date (retail_sync/sql/recon/exception_lines.sql).",
+    "amount, the ledger's and the delta, with the ledger date (sql/recon/exception_lines.sql).",
     "corrected_exceptions": "Exceptions our corrective journals put right: every line's remaining "
     "delta is 0.00, with what the corrections booked, their external ids and latest date "
-    "(retail_sync/sql/recon/corrected_exceptions.sql).",
+    "(sql/recon/corrected_exceptions.sql).",
     "holds": "Records the reconciliation cannot vouch for (an inconsistent payout, a "
     "quarantined record), with the reason: their shop-day is not reconciled and no journal is "
-    "proposed for them (retail_sync/sql/recon/holds.sql).",
-    "match_summary": "Records reconciled and matched per domain (retail_sync/sql/recon/match_summary.sql).",
+    "proposed for them (sql/recon/holds.sql).",
+    "match_summary": "Records reconciled and matched per domain (sql/recon/match_summary.sql).",
     "clearing_rollforward": "The clearing accounts (1205, 1210, 1220) rolled forward per day, "
     "with the bridge from each day's difference to the exceptions and the residual "
-    "(retail_sync/sql/recon/clearing_rollforward.sql).",
-    "posting_latency": "Days from each order to its ERP entry (retail_sync/sql/recon/posting_latency.sql).",
+    "(sql/recon/clearing_rollforward.sql).",
+    "posting_latency": "Days from each order to its ERP entry (sql/recon/posting_latency.sql).",
     "inventory_status": "Inventory comparison size and snapshot freshness "
-    "(retail_sync/sql/recon/inventory_status.sql).",
+    "(sql/recon/inventory_status.sql).",
 }
 
 

@@ -1,4 +1,4 @@
-"""Staging: the SQL models of retail_sync/sql/staging, materialized per business date and shop.
+"""Staging: the SQL models of sql/staging, materialized per business date and shop.
 
 Each model is a view over the raw lake (latest version of each record, dated in the shop's
 timezone); its asset writes the rows of one (business date, shop) to
@@ -83,7 +83,7 @@ def _staging_asset(model: str, inputs: tuple[tuple[str, ...], ...]) -> dg.Assets
         partitions_def=date_shop_partitions,
         backfill_policy=single_run,
         group_name=STAGING_GROUP,
-        description=f"Model retail_sync/sql/staging/{model}.sql for the business date and shop.",
+        description=f"Model sql/staging/{model}.sql for the business date and shop.",
         kinds={"duckdb", "parquet"},
     )
     def _asset(

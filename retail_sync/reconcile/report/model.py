@@ -84,7 +84,7 @@ class ReconPartition:
 
 @dataclass(frozen=True)
 class HeldRecord:
-    """A record the reconciliation cannot vouch for (retail_sync/sql/recon/holds.sql)."""
+    """A record the reconciliation cannot vouch for (sql/recon/holds.sql)."""
 
     domain: str
     shopify_ref: str
