@@ -19,6 +19,7 @@ from retail_sync.journals.proposals import (
     proposal_id,
     propose,
 )
+from retail_sync_tests.reconcile.ledger_cases import CHART_ACCOUNTS
 
 POLICY = ShopPolicy(shop_id="acme-us", subsidiary_id="1")
 # A shop that moves inventory out of `never` (docs/journals.md).
@@ -265,23 +266,8 @@ def test_journal_line_sides() -> None:
 
 # --- Properties ------------------------------------------------------------------------------
 
-CHART = (
-    "1000",
-    "1205",
-    "1210",
-    "1220",
-    "2200",
-    "2300",
-    "4000",
-    "4050",
-    "4090",
-    "4100",
-    "6100",
-    "6150",
-    "7900",
-    "7950",
-    "4200",
-)
+# The chart the rules post to, and one account they never use.
+CHART = (*CHART_ACCOUNTS, "4200")
 DATES = (date(2026, 3, 31), date(2026, 4, 1), date(2026, 4, 2))
 CENTS = st.integers(min_value=-1_000_000, max_value=1_000_000).filter(lambda c: c != 0)
 
